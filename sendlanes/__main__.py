@@ -1,0 +1,5 @@
+import sys
+
+from sendlanes.cli import main
+
+sys.exit(main())

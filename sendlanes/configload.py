@@ -1,0 +1,298 @@
+"""Reading ``Pulumi.<stack>.yaml`` into a :class:`~sendlanes.config.StackConfig`.
+
+Every problem is reported, at once, as ``FILE:LINE: path.to.field: what is wrong`` and raised
+as one :class:`~sendlanes.errors.UsageError` (exit code 2). Secret values (``secure:``) are
+never read, echoed or kept: only which lanes have one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sendlanes.catalog import BUILTIN_CATEGORIES, Catalog
+from sendlanes.config import BrandConfig, LaneConfig, StackConfig
+from sendlanes.configtypes import MAX_NAME_OCTETS
+from sendlanes.errors import UsageError
+from sendlanes.providers import PROVIDERS
+from sendlanes.providers.base import LaneContext
+from sendlanes.yamlpos import Positions, YamlSyntaxError, load_with_positions
+
+NAMESPACE = "sendlanes"
+KEY_BRANDS = f"{NAMESPACE}:brands"
+KEY_CATEGORIES = f"{NAMESPACE}:categories"
+KEY_PASSWORDS = f"{NAMESPACE}:smtpPasswords"
+KNOWN_KEYS = {KEY_BRANDS: "brands", KEY_CATEGORIES: "categories", KEY_PASSWORDS: "smtpPasswords"}
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path_
+    message: str
+
+
+def display_path(path: Sequence[str | int]) -> str:
+    """``("brands", 0, "lanes", 2, "smtp")`` → ``brands[0].lanes[2].smtp``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+class _Report:
+    """Collects problems with their lines; raises them all together."""
+
+    def __init__(self, source: str, positions: Positions, file_paths: Mapping[str, Path_]) -> None:
+        self.source = source
+        self.positions = positions
+        # model field -> its path in the file: "brands" -> ("config", "sendlanes:brands")
+        self.file_paths = file_paths
+        self.problems: list[Problem] = []
+
+    def add(self, path: Sequence[str | int], message: str) -> None:
+        self.problems.append(Problem(tuple(path), message))
+
+    def line_of(self, path: Path_) -> int | None:
+        if path and isinstance(path[0], str) and path[0] in self.file_paths:
+            return self.positions.line_of((*self.file_paths[path[0]], *path[1:]))
+        return self.positions.line_of(("config",))
+
+    def raise_if_any(self) -> None:
+        if not self.problems:
+            return
+        lines = []
+        for problem in self.problems:
+            line = self.line_of(problem.path)
+            where = f"{self.source}:{line}" if line is not None else self.source
+            field = display_path(problem.path)
+            lines.append(
+                f"{where}: {field}: {problem.message}" if field else f"{where}: {problem.message}"
+            )
+        raise UsageError(lines)
+
+
+def load_stack_config(path: Path | str) -> StackConfig:
+    """Read and validate *path*; raise :class:`UsageError` listing every problem."""
+    file = Path(path)
+    source = str(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{source}: no such stack config file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{source}: is a directory, not a stack config file") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"{source}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+    except OSError as error:
+        raise UsageError(f"{source}: cannot read ({error.strerror})") from None
+    return parse_stack_config(text, source)
+
+
+def parse_stack_config(text: str, source: str = "<config>") -> StackConfig:
+    try:
+        document, positions = load_with_positions(text)
+    except YamlSyntaxError as error:
+        where = f"{source}:{error.line}" if error.line is not None else source
+        raise UsageError(f"{where}: {error.message}") from None
+    report = _Report(source, positions, {})
+    data = _extract(document, report)
+    report.raise_if_any()
+    try:
+        config = StackConfig.model_validate({**data, "source": source})
+    except ValidationError as error:
+        for problem in _pydantic_problems(error):
+            report.add(problem.path, problem.message)
+        report.raise_if_any()
+        raise  # pragma: no cover - raise_if_any always raises here
+    for problem in _cross_checks(config):
+        report.add(problem.path, problem.message)
+    report.raise_if_any()
+    return config
+
+
+def _extract(document: Any, report: _Report) -> dict[str, Any]:
+    """Pick the ``sendlanes:*`` keys out of a Pulumi stack file."""
+    if not isinstance(document, dict):
+        report.add((), "a stack config file is a YAML mapping with a `config:` key")
+        return {}
+    config = document.get("config")
+    if not isinstance(config, dict):
+        report.add((), "missing `config:` mapping (the stack's configuration)")
+        return {}
+    data: dict[str, Any] = {}
+    file_paths: dict[str, Path_] = {}
+    for key, value in config.items():
+        if not isinstance(key, str) or not key.startswith(f"{NAMESPACE}:"):
+            continue  # other namespaces (cloudflare:apiToken, ...) are not ours to judge
+        field = KNOWN_KEYS.get(key)
+        file_paths[field or key] = ("config", key)
+        report.file_paths = file_paths
+        if field is None:
+            hint = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            report.add((key,), f"unknown sendlanes config key{suggestion}")
+        elif field == "smtpPasswords":
+            data[field] = list(_secret_keys(value, report))
+        else:
+            data[field] = value
+    if KEY_BRANDS not in config:
+        report.add((), f"missing `{KEY_BRANDS}` (the brands and their lanes)")
+    return data
+
+
+def _secret_keys(value: Any, report: _Report) -> Iterator[str]:
+    if not isinstance(value, dict):
+        report.add(("smtpPasswords",), 'a map of "brand/lane" to a secret password')
+        return
+    for lane, secret in value.items():
+        if (
+            isinstance(secret, dict)
+            and set(secret) == {"secure"}
+            and isinstance(secret["secure"], str)
+        ):
+            yield str(lane)
+        else:
+            # Never echo the value: it may be a password typed in plain text.
+            report.add(
+                ("smtpPasswords", str(lane)),
+                "must be a secret: pulumi config set --path --secret "
+                f"'{KEY_PASSWORDS}.{lane}' (a plain value would sit unencrypted in the file)",
+            )
+
+
+_FIELD_ALIASES: set[str] = set()
+
+
+def _all_aliases(model: type[BaseModel]) -> set[str]:
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        names.add(field.alias or name)
+        for arg in (*getattr(field.annotation, "__args__", ()), field.annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                names |= _all_aliases(arg)
+            for inner in getattr(arg, "__args__", ()):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    names |= _all_aliases(inner)
+    return names
+
+
+def _pydantic_problems(error: ValidationError) -> Iterator[Problem]:
+    if not _FIELD_ALIASES:
+        _FIELD_ALIASES.update(_all_aliases(StackConfig))
+    for item in error.errors(include_url=False):
+        path = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("[")))
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            key = str(path[-1]) if path else ""
+            hint = difflib.get_close_matches(key, _FIELD_ALIASES, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            yield Problem(path, f"unknown key{suggestion}")
+            continue
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if kind == "missing":
+            message = "required, but missing"
+        elif kind not in ("value_error", "assertion_error") and _is_scalar(item.get("input")):
+            message = f"{message} (got {item['input']!r})"
+        yield Problem(path, message)
+
+
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, str | int | float | bool) and len(repr(value)) <= 80
+
+
+def _cross_checks(config: StackConfig) -> Iterator[Problem]:
+    """Rules that span objects: uniqueness, references, the catalog."""
+    yield from _duplicates(
+        [(("brands", b, "name"), brand.name) for b, brand in enumerate(config.brands)], "brand name"
+    )
+    yield from _duplicates(
+        [(("brands", b, "domain"), brand.domain) for b, brand in enumerate(config.brands)],
+        "brand domain",
+    )
+    for name, intent in config.categories.items():
+        builtin = BUILTIN_CATEGORIES.get(name)
+        if builtin is not None and builtin != intent:
+            yield Problem(
+                ("categories", name),
+                f"built-in category {name!r} is {builtin}; it cannot be redeclared as {intent}",
+            )
+    catalog = Catalog.with_user_categories(config.categories)
+    fqdns: list[tuple[Path_, str]] = []
+    lane_keys: set[str] = set()
+    for b, brand in enumerate(config.brands):
+        yield from _duplicates(
+            [(("brands", b, "lanes", n, "name"), lane.name) for n, lane in enumerate(brand.lanes)],
+            f"lane name in brand {brand.name!r}",
+        )
+        for n, lane in enumerate(brand.lanes):
+            base: Path_ = ("brands", b, "lanes", n)
+            fqdn = f"{lane.subdomain}.{brand.domain}"
+            fqdns.append(((*base, "subdomain"), fqdn))
+            lane_keys.add(f"{brand.name}/{lane.name}")
+            yield from _lane_checks(brand, lane, base, fqdn, catalog)
+    yield from _duplicates(fqdns, "lane FQDN")
+    for key in sorted(config.smtp_passwords - lane_keys):
+        yield Problem(("smtpPasswords", key), f"no lane {key!r} in sendlanes:brands")
+
+
+def _lane_checks(
+    brand: BrandConfig, lane: LaneConfig, base: Path_, fqdn: str, catalog: Catalog
+) -> Iterator[Problem]:
+    # The longest owner name a preset adds is about 40 octets (SES DKIM tokens); check the
+    # lane itself and leave room for the selector.
+    if len(fqdn) > MAX_NAME_OCTETS - 64:
+        yield Problem(
+            (*base, "subdomain"),
+            f"{fqdn} is {len(fqdn)} octets: with DKIM selectors its records would pass the "
+            f"{MAX_NAME_OCTETS}-octet limit of a DNS name",
+        )
+    preset = PROVIDERS[lane.provider]
+    context = LaneContext(fqdn, lane.kind, brand.ttl, lane.provider_settings())
+    if lane.smtp.host is None and preset.smtp_host(context) is None:
+        yield Problem(
+            (*base, "smtp", "host"),
+            f"provider {lane.provider!r} has no default SMTP host: set smtp.host",
+        )
+    if preset.fixed_username and lane.smtp.username not in (None, preset.fixed_username):
+        yield Problem(
+            (*base, "smtp", "username"),
+            f"{preset.title} SMTP always uses user name {preset.fixed_username!r}",
+        )
+    for c, category in enumerate(lane.categories):
+        if category not in catalog:
+            close = difflib.get_close_matches(category, catalog.intents, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            yield Problem(
+                (*base, "categories", c),
+                f"unknown category {category!r} ({hint}declare your own under "
+                "sendlanes:categories as `name: transactional|lifecycle|promotional`)",
+            )
+    yield from _duplicates(
+        [((*base, "categories", c), cat) for c, cat in enumerate(lane.categories)], "category"
+    )
+    for p, previous in enumerate(lane.previous_names):
+        if previous == lane.name:
+            yield Problem((*base, "previousNames", p), "is the lane's current name")
+
+
+def _duplicates(items: Sequence[tuple[Path_, str]], what: str) -> Iterator[Problem]:
+    counts = Counter(value for _, value in items)
+    seen: set[str] = set()
+    for path, value in items:
+        if counts[value] > 1:
+            if value in seen:
+                yield Problem(path, f"duplicate {what} {value!r}")
+            seen.add(value)
