@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,7 @@ def load_stack_config(path: Path | str) -> StackConfig:
 
 
 def parse_stack_config(text: str, source: str = "<config>") -> StackConfig:
+    """Validate the text of a stack file; *source* names it in messages."""
     try:
         document, positions = load_with_positions(text)
     except YamlSyntaxError as error:
@@ -110,8 +111,40 @@ def parse_stack_config(text: str, source: str = "<config>") -> StackConfig:
     report = _Report(source, positions, {})
     data = _extract(document, report)
     report.raise_if_any()
+    return _validate(data, report)
+
+
+def stack_config_from_values(
+    brands: Any,
+    categories: Any = None,
+    password_keys: Iterable[str] = (),
+    stack_file: Path | None = None,
+) -> StackConfig:
+    """Validate config values handed over by the Pulumi engine.
+
+    The engine passes values, not the file; when *stack_file* exists, its lines are used so
+    errors still read ``Pulumi.prod.yaml:42: brands[0]...``.
+    """
+    positions = Positions({})
+    file_paths: dict[str, Path_] = {}
+    source = "stack config"
+    if stack_file is not None:
+        source = str(stack_file)
+        try:
+            _, positions = load_with_positions(stack_file.read_text(encoding="utf-8"))
+            file_paths = {field: ("config", key) for key, field in KNOWN_KEYS.items()}
+        except (OSError, UnicodeDecodeError, YamlSyntaxError):
+            positions = Positions({})  # values may come from elsewhere (ESC, --config)
+    report = _Report(source, positions, file_paths)
+    data: dict[str, Any] = {"brands": brands, "smtpPasswords": sorted(password_keys)}
+    if categories is not None:
+        data["categories"] = categories
+    return _validate(data, report)
+
+
+def _validate(data: dict[str, Any], report: _Report) -> StackConfig:
     try:
-        config = StackConfig.model_validate({**data, "source": source})
+        config = StackConfig.model_validate({**data, "source": report.source})
     except ValidationError as error:
         for problem in _pydantic_problems(error):
             report.add(problem.path, problem.message)
