@@ -8,20 +8,15 @@ never read, echoed or kept: only which lanes have one.
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sendlanes.catalog import BUILTIN_CATEGORIES, Catalog
-from sendlanes.config import BrandConfig, LaneConfig, StackConfig
-from sendlanes.configtypes import MAX_NAME_OCTETS
+from sendlanes.config import StackConfig
+from sendlanes.configchecks import Path_, Problem, raw_problems, typed_problems
 from sendlanes.errors import UsageError
-from sendlanes.providers import PROVIDERS
-from sendlanes.providers.base import LaneContext
 from sendlanes.yamlpos import Positions, YamlSyntaxError, load_with_positions
 
 NAMESPACE = "sendlanes"
@@ -29,14 +24,6 @@ KEY_BRANDS = f"{NAMESPACE}:brands"
 KEY_CATEGORIES = f"{NAMESPACE}:categories"
 KEY_PASSWORDS = f"{NAMESPACE}:smtpPasswords"
 KNOWN_KEYS = {KEY_BRANDS: "brands", KEY_CATEGORIES: "categories", KEY_PASSWORDS: "smtpPasswords"}
-
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path_
-    message: str
 
 
 def display_path(path: Sequence[str | int]) -> str:
@@ -143,16 +130,21 @@ def stack_config_from_values(
 
 
 def _validate(data: dict[str, Any], report: _Report) -> StackConfig:
+    # Cross-object rules run on the raw data too, so a type error elsewhere does not hide
+    # an unknown category: every problem is reported in one go.
+    problems = list(raw_problems(data))
+    config: StackConfig | None = None
     try:
         config = StackConfig.model_validate({**data, "source": report.source})
     except ValidationError as error:
-        for problem in _pydantic_problems(error):
-            report.add(problem.path, problem.message)
-        report.raise_if_any()
-        raise  # pragma: no cover - raise_if_any always raises here
-    for problem in _cross_checks(config):
+        problems += _pydantic_problems(error)
+    else:
+        problems += typed_problems(config)
+    for problem in sorted(problems, key=lambda p: report.line_of(p.path) or 0):
         report.add(problem.path, problem.message)
     report.raise_if_any()
+    if config is None:  # pragma: no cover - a failed validation always adds a problem
+        raise UsageError(f"{report.source}: invalid stack config")
     return config
 
 
@@ -225,9 +217,16 @@ def _all_aliases(model: type[BaseModel]) -> set[str]:
 def _pydantic_problems(error: ValidationError) -> Iterator[Problem]:
     if not _FIELD_ALIASES:
         _FIELD_ALIASES.update(_all_aliases(StackConfig))
-    for item in error.errors(include_url=False):
-        path = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("[")))
+    items = [
+        (tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("["))), item)
+        for item in error.errors(include_url=False)
+    ]
+    for path, item in items:
         kind = item["type"]
+        if kind == "too_short" and any(
+            len(other) > len(path) and other[: len(path)] == path for other, _ in items
+        ):
+            continue  # pydantic also counts the items that failed as missing: noise
         if kind == "extra_forbidden":
             key = str(path[-1]) if path else ""
             hint = difflib.get_close_matches(key, _FIELD_ALIASES, n=1)
@@ -244,88 +243,3 @@ def _pydantic_problems(error: ValidationError) -> Iterator[Problem]:
 
 def _is_scalar(value: object) -> bool:
     return isinstance(value, str | int | float | bool) and len(repr(value)) <= 80
-
-
-def _cross_checks(config: StackConfig) -> Iterator[Problem]:
-    """Rules that span objects: uniqueness, references, the catalog."""
-    yield from _duplicates(
-        [(("brands", b, "name"), brand.name) for b, brand in enumerate(config.brands)], "brand name"
-    )
-    yield from _duplicates(
-        [(("brands", b, "domain"), brand.domain) for b, brand in enumerate(config.brands)],
-        "brand domain",
-    )
-    for name, intent in config.categories.items():
-        builtin = BUILTIN_CATEGORIES.get(name)
-        if builtin is not None and builtin != intent:
-            yield Problem(
-                ("categories", name),
-                f"built-in category {name!r} is {builtin}; it cannot be redeclared as {intent}",
-            )
-    catalog = Catalog.with_user_categories(config.categories)
-    fqdns: list[tuple[Path_, str]] = []
-    lane_keys: set[str] = set()
-    for b, brand in enumerate(config.brands):
-        yield from _duplicates(
-            [(("brands", b, "lanes", n, "name"), lane.name) for n, lane in enumerate(brand.lanes)],
-            f"lane name in brand {brand.name!r}",
-        )
-        for n, lane in enumerate(brand.lanes):
-            base: Path_ = ("brands", b, "lanes", n)
-            fqdn = f"{lane.subdomain}.{brand.domain}"
-            fqdns.append(((*base, "subdomain"), fqdn))
-            lane_keys.add(f"{brand.name}/{lane.name}")
-            yield from _lane_checks(brand, lane, base, fqdn, catalog)
-    yield from _duplicates(fqdns, "lane FQDN")
-    for key in sorted(config.smtp_passwords - lane_keys):
-        yield Problem(("smtpPasswords", key), f"no lane {key!r} in sendlanes:brands")
-
-
-def _lane_checks(
-    brand: BrandConfig, lane: LaneConfig, base: Path_, fqdn: str, catalog: Catalog
-) -> Iterator[Problem]:
-    # The longest owner name a preset adds is about 40 octets (SES DKIM tokens); check the
-    # lane itself and leave room for the selector.
-    if len(fqdn) > MAX_NAME_OCTETS - 64:
-        yield Problem(
-            (*base, "subdomain"),
-            f"{fqdn} is {len(fqdn)} octets: with DKIM selectors its records would pass the "
-            f"{MAX_NAME_OCTETS}-octet limit of a DNS name",
-        )
-    preset = PROVIDERS[lane.provider]
-    context = LaneContext(fqdn, lane.kind, brand.ttl, lane.provider_settings())
-    if lane.smtp.host is None and preset.smtp_host(context) is None:
-        yield Problem(
-            (*base, "smtp", "host"),
-            f"provider {lane.provider!r} has no default SMTP host: set smtp.host",
-        )
-    if preset.fixed_username and lane.smtp.username not in (None, preset.fixed_username):
-        yield Problem(
-            (*base, "smtp", "username"),
-            f"{preset.title} SMTP always uses user name {preset.fixed_username!r}",
-        )
-    for c, category in enumerate(lane.categories):
-        if category not in catalog:
-            close = difflib.get_close_matches(category, catalog.intents, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            yield Problem(
-                (*base, "categories", c),
-                f"unknown category {category!r} ({hint}declare your own under "
-                "sendlanes:categories as `name: transactional|lifecycle|promotional`)",
-            )
-    yield from _duplicates(
-        [((*base, "categories", c), cat) for c, cat in enumerate(lane.categories)], "category"
-    )
-    for p, previous in enumerate(lane.previous_names):
-        if previous == lane.name:
-            yield Problem((*base, "previousNames", p), "is the lane's current name")
-
-
-def _duplicates(items: Sequence[tuple[Path_, str]], what: str) -> Iterator[Problem]:
-    counts = Counter(value for _, value in items)
-    seen: set[str] = set()
-    for path, value in items:
-        if counts[value] > 1:
-            if value in seen:
-                yield Problem(path, f"duplicate {what} {value!r}")
-            seen.add(value)
