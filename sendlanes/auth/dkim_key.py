@@ -65,8 +65,9 @@ def decode_key_data(p: str) -> bytes:
         raise DkimKeyError("p= is empty: the key is revoked (RFC 6376 §3.6.1), not a key")
     if not _BASE64.fullmatch(compact):
         bad = sorted({c for c in compact if not (c.isascii() and (c.isalnum() or c in "+/="))})
-        shown = "".join(bad) or "'=' inside the value"
-        raise DkimKeyError(f"p= is not base64: unexpected characters {shown!r} (RFC 6376 §3.6.1)")
+        if not bad:
+            raise DkimKeyError("p= is not base64: '=' padding may only end it (RFC 6376 §3.6.1)")
+        raise DkimKeyError(f"p= is not base64: unexpected {''.join(bad)!r} (RFC 6376 §3.6.1)")
     if len(compact) % 4:
         raise DkimKeyError(
             f"p= is not base64: {len(compact)} characters is not a multiple of 4 (RFC 6376 §3.6.1)"
