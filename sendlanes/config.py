@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, create_model, model_validator
 
+from sendlanes.auth.dmarc_record import DmarcParseError, parse_report_uri
+from sendlanes.auth.dmarc_record import Policy as DmarcPolicy
 from sendlanes.catalog import LaneKind
 from sendlanes.configtypes import ConfigModel, Domain, Hostname, Label, Port, Ttl
 from sendlanes.providers import PROVIDERS
@@ -33,12 +35,6 @@ __all__ = [
     "Warmup",
     "load_stack_config",
 ]
-
-
-class DmarcPolicy(StrEnum):
-    NONE = "none"
-    QUARANTINE = "quarantine"
-    REJECT = "reject"
 
 
 class TlsMode(StrEnum):
@@ -62,7 +58,6 @@ class MessageType(StrEnum):
 IMPLICIT_TLS_PORTS = frozenset({465, 2465})
 
 _ALIGNMENT_WORDS = {"r": "r", "s": "s", "relaxed": "r", "strict": "s"}
-_MAILTO = re.compile(r"^mailto:(?P<local>[^@\s!,;]+)@(?P<domain>[^@\s!,;]+)(?:!\d+[kmgt]?)?$", re.I)
 _FO = re.compile(r"^[01ds](:[01ds])*$")
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -74,13 +69,15 @@ def _alignment(value: object) -> object:
 
 
 def _report_uri(value: str) -> str:
-    match = _MAILTO.match(value)
-    if match is None:
+    try:
+        uri = parse_report_uri(value)
+    except DmarcParseError as error:
+        raise ValueError(f"{value!r} is not a DMARC report URI: {error}") from None
+    if uri.scheme != "mailto" or uri.domain is None:
         raise ValueError(
-            f"{value!r} is not a DMARC report URI: use mailto:address@domain (RFC 9989 §4.7)"
+            f"{value!r} is not a DMARC report URI: use mailto:address@domain (RFC 9989 §4.8)"
         )
-    domain = match.group("domain").rstrip(".")
-    if "." not in domain:
+    if "." not in uri.domain.rstrip("."):
         raise ValueError(f"{value!r}: the address's domain must be fully qualified")
     return value
 

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sendlanes.auth.dkim_key import DkimKeyError, KeyAlgorithm, parse_public_key
+from sendlanes.auth.dmarc_record import (
+    AlignmentMode,
+    DmarcRecord,
+    FailureOption,
+    format_dmarc_record,
+    parse_report_uri,
+)
 from sendlanes.catalog import Catalog, LaneKind
 from sendlanes.config import (
     BrandConfig,
@@ -94,15 +101,19 @@ class DmarcSettings:
         """The ``_dmarc`` TXT value (RFC 9989 tags, fixed order), or None without a policy."""
         if self.policy is None:
             return None
-        tags = [("v", "DMARC1"), ("p", str(self.policy))]
-        tags += [(k, str(v)) for k, v in (("sp", self.sp), ("np", self.np)) if v is not None]
-        tags += [(k, v) for k, v in (("adkim", self.adkim), ("aspf", self.aspf)) if v != "r"]
-        tags += [(k, ",".join(v)) for k, v in (("rua", self.rua), ("ruf", self.ruf)) if v]
-        if self.fo is not None:
-            tags.append(("fo", self.fo))
-        if self.testing:
-            tags.append(("t", "y"))
-        return "; ".join(f"{k}={v}" for k, v in tags)
+        record = DmarcRecord(
+            p=self.policy,
+            sp=self.sp,
+            np=self.np,
+            # relaxed is the default: leave it out, as receivers assume it
+            adkim=AlignmentMode.STRICT if self.adkim == "s" else None,
+            aspf=AlignmentMode.STRICT if self.aspf == "s" else None,
+            rua=tuple(parse_report_uri(uri) for uri in self.rua),
+            ruf=tuple(parse_report_uri(uri) for uri in self.ruf),
+            fo=tuple(FailureOption(option) for option in (self.fo or "").split(":") if option),
+            t=True if self.testing else None,
+        )
+        return format_dmarc_record(record)
 
     def report_domains(self) -> tuple[str, ...]:
         """Domains of the ``rua``/``ruf`` addresses, in order, without repeats."""

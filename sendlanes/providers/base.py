@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
+from sendlanes.auth.dkim import format_dkim_record
 from sendlanes.catalog import LaneKind
 from sendlanes.configtypes import ConfigModel
 from sendlanes.records import Purpose, RecordSpec, RecordType
@@ -69,10 +70,7 @@ class ProviderPreset(ABC, Generic[SettingsT]):
 
 def dkim_txt_content(public_key: str) -> str:
     """``v=DKIM1; k=rsa|ed25519; p=<key>`` (RFC 6376 §3.6.1, RFC 8463 §4.2)."""
-    from sendlanes.auth.dkim_key import parse_public_key
-
-    algorithm = parse_public_key(public_key).algorithm
-    return f"v=DKIM1; k={algorithm}; p={public_key}"
+    return format_dkim_record(public_key)
 
 
 def spf_content(*mechanisms: str) -> str:
