@@ -19,6 +19,7 @@ from sendlanes.auth.dmarc_record import Policy as DmarcPolicy
 from sendlanes.catalog import LaneKind
 from sendlanes.configtypes import ConfigModel, Domain, Hostname, Label, Port, Ttl
 from sendlanes.providers import PROVIDERS
+from sendlanes.smtp_report import TlsMode
 
 __all__ = [
     "BrandConfig",
@@ -35,12 +36,6 @@ __all__ = [
     "Warmup",
     "load_stack_config",
 ]
-
-
-class TlsMode(StrEnum):
-    STARTTLS = "starttls"
-    IMPLICIT = "implicit"
-    NONE = "none"
 
 
 class MessageType(StrEnum):
