@@ -5,4 +5,4 @@ returns the exit code.
 """
 
 # Order is the order of `sendlanes --help`.
-COMMAND_MODULES: tuple[str, ...] = ("plan", "allowlist", "smtp_check")
+COMMAND_MODULES: tuple[str, ...] = ("plan", "allowlist", "smtp_check", "headers")
