@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sendlanes.commands._options import (
     add_format_option,
@@ -15,8 +15,9 @@ from sendlanes.commands._options import (
     render_table,
 )
 from sendlanes.errors import EXIT_OK, UsageError
-from sendlanes.plan import Plan, build_plan
-from sendlanes.records import zone_file_line
+
+if TYPE_CHECKING:
+    from sendlanes.plan import Plan
 
 FORMATS = ("table", "json", "zone", "customerio")
 
@@ -47,6 +48,9 @@ def _date(text: str) -> datetime.date:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here so `sendlanes --help` and other commands do not pay for pydantic.
+    from sendlanes.plan import build_plan
+
     plan = build_plan(load_stack(args), today=args.date)
     chosen = output_format(args)
     if chosen == "json":
@@ -66,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
 def zone_fragment(plan: Plan) -> str:
     """A BIND master-file fragment per zone, TXT split into ≤255-octet strings."""
+    from sendlanes.records import zone_file_line
+
     lines: list[str] = []
     for brand in plan.brands:
         lines.append(f"; zone {brand.domain} (brand {brand.name})")
