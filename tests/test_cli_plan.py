@@ -25,7 +25,8 @@ def test_plan_json_follows_the_contract() -> None:
     [brand] = document["brands"]
     assert (brand["name"], brand["domain"]) == ("acme", "acme.example")
     receipts, revenue, promos = brand["lanes"]
-    assert set(receipts) >= {"name", "kind", "fqdn", "provider", "records", "smtp", "categories", "customerio"}
+    contract = {"name", "kind", "fqdn", "provider", "records", "smtp", "categories", "customerio"}
+    assert set(receipts) >= contract
     assert receipts["smtp"] == {
         "host": "smtp.postmarkapp.com",
         "port": 587,
@@ -56,7 +57,8 @@ def test_plan_zone_output_is_a_loadable_zone_with_split_txt() -> None:
     assert result.returncode == 0, result.stderr
     body = "\n".join(line for line in result.stdout.splitlines() if not line.startswith(";"))
     zone_text = (
-        "$ORIGIN acme.example.\n@ 3600 IN SOA ns.acme.example. hostmaster.acme.example. 1 3600 600 86400 300\n"
+        "$ORIGIN acme.example.\n"
+        "@ 3600 IN SOA ns.acme.example. hostmaster.acme.example. 1 3600 600 86400 300\n"
         "@ 3600 IN NS ns.acme.example.\nns 3600 IN A 192.0.2.53\n" + body
     )
     zone = dns.zone.from_text(zone_text, origin="acme.example.", relativize=False)

@@ -39,7 +39,9 @@ def test_lane_dmarc_overrides_brand_defaults_field_by_field() -> None:
     assert dmarc_content(plan, "acme/receipts") == (
         "v=DMARC1; p=reject; adkim=s; rua=mailto:dmarc@acme.example"
     )
-    assert dmarc_content(plan, "acme/promos") == "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme.example"
+    assert dmarc_content(plan, "acme/promos") == (
+        "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme.example"
+    )
 
 
 def test_testing_mode_adds_t_y_and_no_pct() -> None:

@@ -5,13 +5,10 @@ returns the exit code.
 """
 
 # Order is the order of `sendlanes --help`.
-COMMAND_MODULES: tuple[str, ...] = ("plan", "allowlist", "spf", "smtp_check", "headers")
+COMMAND_MODULES: tuple[str, ...] = (
     "plan",
-    "lint",
-    "rules",
     "allowlist",
     "spf",
-    "verify",
     "smtp_check",
     "headers",
 )
