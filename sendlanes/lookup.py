@@ -11,99 +11,89 @@ Outcomes are typed the way RFC 7208 §4.4 and §5 need them:
 * :class:`NxDomain` when the name does not exist,
 * :class:`DnsTemporaryError` for a timeout, SERVFAIL or any other failure that means
   "no verdict" (SPF ``temperror``, verify ``error``).
+
+CNAMEs are followed (RFC 1034 §3.6.2): when a server answers with an alias chain whose end it
+does not serve (an authoritative server asked about ``s1._domainkey.mail.acme.example`` that
+points into ``sendgrid.net``), the end of the chain is asked for separately.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.query
-import dns.rcode
-import dns.rdatatype
-import dns.resolver
-import dns.reversename
+from sendlanes.lookup_exchange import Ask, Exchange
+from sendlanes.lookup_types import (
+    MAX_CNAME_HOPS,
+    AnswerLookup,
+    AnswerStep,
+    DnsAnswer,
+    DnsError,
+    DnsLookup,
+    DnsTemporaryError,
+    FollowingLookup,
+    MxHost,
+    NxDomain,
+    Outcome,
+    QueryStats,
+    Question,
+    follow_aliases,
+)
+from sendlanes.lookup_wire import (
+    QTYPES,
+    RCODE_NAMES,
+    RCODE_NOERROR,
+    RCODE_NXDOMAIN,
+    WireAnswer,
+    WireError,
+    encode_name,
+)
 
-
-class DnsError(Exception):
-    """Base class for look-up outcomes that are not an answer."""
-
-    def __init__(self, name: str, rdtype: str, reason: str) -> None:
-        self.name = name
-        self.rdtype = rdtype
-        self.reason = reason
-        super().__init__(f"{name} {rdtype}: {reason}")
-
-
-class NxDomain(DnsError):
-    """The name does not exist (RCODE 3)."""
-
-    def __init__(self, name: str, rdtype: str) -> None:
-        super().__init__(name, rdtype, "NXDOMAIN (the name does not exist)")
-
-
-class DnsTemporaryError(DnsError):
-    """Timeout, SERVFAIL, REFUSED or a network error: no verdict could be reached."""
-
-
-@dataclass(frozen=True)
-class MxHost:
-    preference: int
-    host: str
-
-
-class DnsLookup(Protocol):
-    """What analyzers need from DNS. Names are given without the trailing dot."""
-
-    def txt(self, name: str) -> tuple[str, ...]:
-        """TXT records at *name*, each one's strings joined with no separator (RFC 7208 §3.3)."""
-        ...
-
-    def a(self, name: str) -> tuple[str, ...]: ...
-
-    def aaaa(self, name: str) -> tuple[str, ...]: ...
-
-    def mx(self, name: str) -> tuple[MxHost, ...]: ...
-
-    def ptr(self, address: str) -> tuple[str, ...]: ...
-
-    def cname(self, name: str) -> str | None:
-        """The CNAME target at *name* (without following it), or None when there is none."""
-        ...
-
-
-def _decode_txt(strings: Sequence[bytes]) -> str:
-    # TXT strings are octets; RFC 7208 §3.3 joins them without separator. Non-UTF-8 octets
-    # survive as replacement characters so a bad record is reported, not crashed on.
-    return b"".join(strings).decode("utf-8", errors="replace")
+__all__ = [
+    "MAX_CNAME_HOPS",
+    "AnswerLookup",
+    "AnswerStep",
+    "DnsAnswer",
+    "DnsError",
+    "DnsLookup",
+    "DnsTemporaryError",
+    "FollowingLookup",
+    "MxHost",
+    "NxDomain",
+    "Outcome",
+    "QueryStats",
+    "Question",
+    "Resolver",
+    "follow_aliases",
+    "parse_nameserver",
+    "prefetch_together",
+]
 
 
 @dataclass
-class QueryStats:
-    """Counters of one run, for reports and benchmarks."""
-
-    queries: int = 0
-    cache_hits: int = 0
-    tcp_fallbacks: int = 0
-    retries: int = 0
-
-
-@dataclass
-class Resolver:
-    """A :class:`DnsLookup` over dnspython, with one cache per instance.
+class Resolver(FollowingLookup):
+    """A :class:`DnsLookup` over UDP/TCP, with one cache per instance.
 
     *nameservers* are ``(address, port)`` pairs; without them the system resolver
-    configuration is used. Each query is sent over UDP, retried over TCP when the answer is
-    truncated, and retried on timeout until *lifetime* seconds have passed for that query.
-    *deadline* (a :func:`time.monotonic` value) bounds the whole run: past it every query is
-    a :class:`DnsTemporaryError` without touching the network.
+    configuration is used. A question is sent over UDP (with EDNS(0)) and repeated over TCP
+    when the answer is truncated (RFC 7766 §5). A timeout, SERVFAIL or REFUSED moves on to
+    the next server; the servers are tried *attempts* times in all (rounds through the
+    list), each try waiting *timeout* seconds. *deadline* (a :func:`time.monotonic` value)
+    bounds the whole run: past it every question is a :class:`DnsTemporaryError` without
+    touching the network. One question is given up after *attempts* rounds through the
+    servers or *lifetime* seconds after its first try, whichever comes first.
+
+    With ``recursion_desired=False`` the servers are asked as authoritative servers (RD=0):
+    an answer without the AA flag and without records — a referral — is an error rather
+    than "no such record".
+
+    One question is sent once per instance: concurrent callers asking the same question wait
+    for the first one's answer, and later callers get it from the cache. :meth:`prefetch`
+    sends many questions at once, at most *max_in_flight* unanswered at a time.
     """
 
     nameservers: Sequence[tuple[str, int]] = ()
@@ -111,52 +101,36 @@ class Resolver:
     lifetime: float = 5.0
     deadline: float | None = None
     stats: QueryStats = field(default_factory=QueryStats)
-    _cache: dict[tuple[str, str], tuple[str, ...] | DnsError] = field(
-        default_factory=dict, repr=False
-    )
+    recursion_desired: bool = True
+    attempts: int = 3
+    max_in_flight: int = 64
+    _cache: dict[Question, Outcome] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _inflight: dict[tuple[str, str], threading.Event] = field(default_factory=dict, repr=False)
+    _inflight: dict[Question, threading.Event] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not self.nameservers:
+            # dnspython reads the system's resolver configuration (resolv.conf, registry);
+            # imported here because it is slow to import and most runs name their servers.
+            import dns.resolver
+
             system = dns.resolver.Resolver()
             self.nameservers = tuple((str(ns), system.port) for ns in system.nameservers)
+        self.nameservers = tuple(_address(host, port) for host, port in self.nameservers)
 
-    # -- public interface ------------------------------------------------------------
+    # -- one question, cached -----------------------------------------------------------
 
-    def txt(self, name: str) -> tuple[str, ...]:
-        return self._cached(name, "TXT")
+    def step(self, name: str, rdtype: str) -> DnsAnswer:
+        """One question to the servers (cached); CNAMEs the server did not follow stay open.
 
-    def a(self, name: str) -> tuple[str, ...]:
-        return self._cached(name, "A")
-
-    def aaaa(self, name: str) -> tuple[str, ...]:
-        return self._cached(name, "AAAA")
-
-    def mx(self, name: str) -> tuple[MxHost, ...]:
-        hosts = []
-        for text in self._cached(name, "MX"):
-            preference, host = text.split(" ", 1)
-            hosts.append(MxHost(int(preference), host))
-        return tuple(hosts)
-
-    def ptr(self, address: str) -> tuple[str, ...]:
-        name = dns.reversename.from_address(address).to_text(omit_final_dot=True)
-        return self._cached(name, "PTR")
-
-    def cname(self, name: str) -> str | None:
-        targets = self._cached(name, "CNAME")
-        return targets[0] if targets else None
-
-    # -- machinery --------------------------------------------------------------------
-
-    def _cached(self, name: str, rdtype: str) -> tuple[str, ...]:
-        key = (name.rstrip(".").lower(), rdtype)
-        outcome: tuple[str, ...] | DnsError | None
+        :raises NxDomain: the name (or the end of the chain in the answer) does not exist.
+        :raises DnsTemporaryError: no verdict (timeout, SERVFAIL, REFUSED, deadline passed).
+        """
+        key = (name.rstrip(".").lower(), rdtype.upper())
+        outcome: Outcome | None
         while True:
             with self._lock:
                 if key in self._cache:
-                    self.stats.cache_hits += 1
                     outcome = self._cache[key]
                     break
                 waiter = self._inflight.get(key)
@@ -166,96 +140,184 @@ class Resolver:
                     break
             # Another thread is asking the same question: wait for its answer, not the wire.
             waiter.wait()
-        if outcome is None:
-            try:
-                outcome = self._resolve(key[0], rdtype)
-            except DnsError as error:
-                outcome = error
-            with self._lock:
-                self._cache[key] = outcome
-                self._inflight.pop(key).set()
+        if outcome is not None:
+            self.stats.hit()
+        else:
+            outcome = self._resolve([key])[key]
         if isinstance(outcome, DnsError):
             raise outcome
         return outcome
 
-    def _resolve(self, name: str, rdtype: str) -> tuple[str, ...]:
+    def prefetch(self, questions: Iterable[Question]) -> dict[Question, Outcome]:
+        """Ask every question not asked yet, many at once; return the outcome of each.
+
+        Questions already cached or being asked by another thread are not sent again (their
+        outcome is returned when cached). Never raises for DNS trouble: errors are outcomes.
+        """
+        return prefetch_together([(self, questions)])
+
+    def _prime(self, name: str, rdtype: str, outcome: Outcome) -> None:
+        """Remember what an answer showed besides what was asked (a CNAME at the name)."""
+        key = (name, rdtype)
+        with self._lock:
+            if key not in self._cache and key not in self._inflight:
+                self._cache[key] = outcome
+
+    # -- the wire --------------------------------------------------------------------------
+
+    def _resolve(self, keys: Sequence[Question]) -> dict[Question, Outcome]:
+        """Ask *keys* (already claimed by this thread), cache and release them."""
+        return _exchange([(self, list(keys))], self.timeout, self.deadline, self.max_in_flight)
+
+    def _claim(
+        self, questions: Iterable[Question]
+    ) -> tuple[dict[Question, Outcome], list[Question]]:
+        """Known outcomes, and the questions this caller now has to ask (marked in flight)."""
+        known: dict[Question, Outcome] = {}
+        mine: list[Question] = []
+        wanted = dict.fromkeys((n.rstrip(".").lower(), t.upper()) for n, t in questions)
+        # One event for the whole batch: set once every question in it is settled.
+        batch = threading.Event()
+        with self._lock:
+            for key in wanted:
+                if key in self._cache:
+                    known[key] = self._cache[key]
+                elif key not in self._inflight:
+                    self._inflight[key] = batch
+                    mine.append(key)
+        return known, mine
+
+    def _ask(self, key: Question) -> Ask | Outcome:
+        name, rdtype = key
         try:
-            qname = dns.name.from_text(name)
-        except (dns.exception.DNSException, UnicodeError) as error:
-            # An over-long label or name cannot exist: treat as non-existent (RFC 7208 §4.3).
-            raise NxDomain(name, rdtype) from error
-        request = dns.message.make_query(qname, dns.rdatatype.from_text(rdtype))
-        response = self._exchange(request, name, rdtype)
-        rcode = response.rcode()
-        if rcode == dns.rcode.NXDOMAIN:
-            raise NxDomain(name, rdtype)
-        if rcode != dns.rcode.NOERROR:
-            raise DnsTemporaryError(name, rdtype, f"server answered {dns.rcode.to_text(rcode)}")
-        wanted = dns.rdatatype.from_text(rdtype)
-        answers: list[str] = []
-        for rrset in response.answer:
-            if rrset.rdtype != wanted:
-                continue
-            for rdata in rrset:
-                answers.append(self._rdata_text(rdata, rdtype))
-        return tuple(answers)
+            labels = encode_name(name)
+        except WireError:
+            # A name that cannot be put in a question cannot exist (RFC 7208 §4.3).
+            return NxDomain(name, rdtype)
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return DnsTemporaryError(name, rdtype, "deadline passed")
+        tries = max(1, self.attempts) * len(self.nameservers)
+        servers = tuple(self.nameservers)
+        return Ask(name, rdtype, labels, servers, self.recursion_desired, tries, self.lifetime)
 
-    @staticmethod
-    def _rdata_text(rdata: object, rdtype: str) -> str:
-        if rdtype == "TXT":
-            return _decode_txt(rdata.strings)  # type: ignore[attr-defined]
-        if rdtype == "MX":
-            exchange = rdata.exchange.to_text(omit_final_dot=True)  # type: ignore[attr-defined]
-            return f"{rdata.preference} {exchange}"  # type: ignore[attr-defined]
-        if rdtype in ("CNAME", "PTR"):
-            return str(rdata.target.to_text(omit_final_dot=True))  # type: ignore[attr-defined]
-        return str(rdata.to_text())  # type: ignore[attr-defined]
+    def _settle(self, outcomes: dict[Question, Outcome]) -> None:
+        events: set[threading.Event] = set()
+        with self._lock:
+            for key, outcome in outcomes.items():
+                self._cache[key] = outcome
+                event = self._inflight.pop(key, None)
+                if event is not None:
+                    events.add(event)
+        for event in events:
+            event.set()
 
-    def _exchange(
-        self, request: dns.message.Message, name: str, rdtype: str
-    ) -> dns.message.Message:
-        started = time.monotonic()
-        end = started + self.lifetime
-        if self.deadline is not None:
-            end = min(end, self.deadline)
-        last_reason = "no name server configured"
-        attempt = 0
-        while True:
-            for address, port in self.nameservers:
-                remaining = end - time.monotonic()
-                if remaining <= 0:
-                    raise DnsTemporaryError(name, rdtype, f"no answer in time ({last_reason})")
-                if attempt:
-                    self.stats.retries += 1
-                attempt += 1
-                with self._lock:
-                    self.stats.queries += 1
-                try:
-                    response = dns.query.udp(
-                        request, address, port=port, timeout=min(self.timeout, remaining)
-                    )
-                    if response.flags & dns.flags.TC:
-                        with self._lock:
-                            self.stats.tcp_fallbacks += 1
-                            self.stats.queries += 1
-                        response = dns.query.tcp(
-                            request,
-                            address,
-                            port=port,
-                            timeout=max(0.05, min(self.timeout, end - time.monotonic())),
-                        )
-                except dns.exception.Timeout:
-                    last_reason = f"timeout from {address}:{port}"
-                    continue
-                except (OSError, dns.exception.DNSException) as error:
-                    last_reason = f"{type(error).__name__} from {address}:{port}"
-                    continue
-                if response.rcode() in (dns.rcode.SERVFAIL, dns.rcode.REFUSED):
-                    last_reason = f"{dns.rcode.to_text(response.rcode())} from {address}:{port}"
-                    continue
-                return response
-            if time.monotonic() >= end:
-                raise DnsTemporaryError(name, rdtype, f"no answer in time ({last_reason})")
+    def _outcome(self, name: str, rdtype: str, answer: WireAnswer) -> Outcome:
+        aliases, records = _chain(answer, name, QTYPES[rdtype])
+        if aliases:
+            self._prime(name, "CNAME", DnsAnswer(name, "CNAME", (aliases[0],)))
+        if answer.rcode == RCODE_NXDOMAIN:
+            return NxDomain(aliases[-1] if aliases else name, rdtype)
+        if answer.rcode != RCODE_NOERROR:
+            reason = f"server answered {RCODE_NAMES.get(answer.rcode, answer.rcode)}"
+            return DnsTemporaryError(name, rdtype, reason)
+        referral = not (records or aliases or answer.authoritative)
+        if referral and not self.recursion_desired:
+            reason = "the server is not authoritative for this name (a referral)"
+            return DnsTemporaryError(name, rdtype, reason)
+        return DnsAnswer(name, rdtype, records, aliases)
+
+
+def _chain(answer: WireAnswer, name: str, qtype: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The CNAME chain from *name* and the wanted records at its end, from one answer."""
+    cnames: dict[str, str] = {}
+    for owner, rtype, text in answer.records:
+        if rtype == QTYPES["CNAME"]:
+            cnames.setdefault(owner, text)
+    aliases: list[str] = []
+    owner = name
+    while qtype != QTYPES["CNAME"] and owner in cnames and len(aliases) <= MAX_CNAME_HOPS:
+        owner = cnames[owner]
+        aliases.append(owner)
+    records = tuple(text for o, rtype, text in answer.records if o == owner and rtype == qtype)
+    return tuple(aliases), records
+
+
+def prefetch_together(
+    batches: Sequence[tuple[Resolver, Iterable[Question]]],
+) -> dict[Question, Outcome]:
+    """Ask the questions of several resolvers (zone servers, a recursive resolver) in one
+    pipelined exchange; each outcome lands in its own resolver's cache."""
+    known: dict[Question, Outcome] = {}
+    claimed: list[tuple[Resolver, list[Question]]] = []
+    for resolver, questions in batches:
+        cached, mine = resolver._claim(questions)
+        known.update(cached)
+        if mine:
+            claimed.append((resolver, mine))
+    if claimed:
+        first = claimed[0][0]
+        known.update(_exchange(claimed, first.timeout, first.deadline, first.max_in_flight))
+    return known
+
+
+def _exchange(
+    claimed: Sequence[tuple[Resolver, list[Question]]],
+    timeout: float,
+    deadline: float | None,
+    max_in_flight: int,
+) -> dict[Question, Outcome]:
+    """Send the claimed questions together, then settle each resolver's share."""
+    asks: dict[Ask, tuple[Resolver, Question]] = {}
+    outcomes: dict[int, dict[Question, Outcome]] = {id(r): {} for r, _ in claimed}
+    for resolver, keys in claimed:
+        for key in keys:
+            ask = resolver._ask(key)
+            if isinstance(ask, Ask):
+                asks[ask] = (resolver, key)
+            else:
+                outcomes[id(resolver)][key] = ask
+    try:
+        if asks:
+            exchange = Exchange(timeout=timeout, deadline=deadline, max_in_flight=max_in_flight)
+            results = exchange.run(list(asks))
+            counted = exchange.counters
+            claimed[0][0].stats.add(
+                queries=counted.queries,
+                retries=counted.retries,
+                timeouts=counted.timeouts,
+                tcp_fallbacks=counted.tcp_fallbacks,
+            )
+            for ask, (resolver, key) in asks.items():
+                result = results.get(ask, "no answer")
+                outcomes[id(resolver)][key] = (
+                    DnsTemporaryError(ask.name, ask.rdtype, result)
+                    if isinstance(result, str)
+                    else resolver._outcome(ask.name, ask.rdtype, result)
+                )
+    finally:
+        # Whatever happens, release the questions so no caller waits for ever.
+        for resolver, keys in claimed:
+            mine = outcomes[id(resolver)]
+            for key in keys:
+                mine.setdefault(key, DnsTemporaryError(key[0], key[1], "the query failed"))
+            resolver._settle(mine)
+    merged: dict[Question, Outcome] = {}
+    for share in outcomes.values():
+        merged.update(share)
+    return merged
+
+
+def _address(host: str, port: int) -> tuple[str, int]:
+    """*host* as an IP address (a host name is looked up once, with the system resolver)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        except OSError as error:
+            raise ValueError(f"name server {host!r} has no address: {error}") from None
+        return str(found[0][4][0]), port
+    return host, port
 
 
 def parse_nameserver(spec: str) -> tuple[str, int]:

@@ -9,6 +9,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "plan",
     "allowlist",
     "spf",
+    "verify",
     "smtp_check",
     "headers",
 )

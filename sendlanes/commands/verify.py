@@ -1,0 +1,251 @@
+"""``sendlanes verify``: compare live DNS with the plan and judge SPF, DKIM and DMARC."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sendlanes.commands._options import (
+    add_format_option,
+    add_source_options,
+    emit_json,
+    load_stack,
+    output_format,
+    render_table,
+)
+from sendlanes.errors import UsageError
+from sendlanes.lookup import parse_nameserver
+
+if TYPE_CHECKING:
+    # The lane model and the verify machinery are imported when the command runs, so
+    # `sendlanes --help` and other commands start fast.
+    from sendlanes.lookup import QueryStats
+    from sendlanes.verify import Check, Route, VerifyReport
+
+FORMATS = ("table", "json")
+PHASES = {"zones": "verify: zones", "dns": "verify: dns", "checks": "verify: checks"}
+#: Threads running checks in each process. The waves warm the cache, so checks mostly
+#: compute (one thread at a time in Python); two cover a question the waves did not foresee.
+CHECK_THREADS = 2
+#: Allocations between young-generation collections (CPython's default is 700).
+GC_THRESHOLD = 50_000
+#: Lanes per worker process below which another process is not worth starting.
+LANES_PER_JOB = 150
+#: Rounds through the servers per question (a lost UDP datagram is retried).
+ATTEMPTS = 3
+DETAIL_WIDTH = 110
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "verify",
+        help="check live DNS against the plan: records, SPF, DKIM, DMARC, bounces, tracking",
+        description=(
+            "Ask DNS for every lane's records and compare them with the plan; analyze SPF, "
+            "DKIM (following provider CNAMEs) and DMARC; check that return-path and tracking "
+            "hosts resolve. Without --nameserver, each zone's authoritative servers are asked. "
+            "Exit 0: all pass (warnings allowed); 1: a check failed; 3: no failure but some "
+            "check could not be completed."
+        ),
+    )
+    add_source_options(parser)
+    add_format_option(parser, FORMATS)
+    parser.add_argument(
+        "--lane",
+        action="append",
+        default=[],
+        metavar="BRAND/LANE",
+        help="verify only this lane (repeatable; default: every lane)",
+    )
+    servers = parser.add_mutually_exclusive_group()
+    servers.add_argument(
+        "--nameserver",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="ask this server for every name (repeatable) instead of the zones' own servers",
+    )
+    servers.add_argument(
+        "--resolver",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="recursive resolver used to find the zones' servers and for names outside the "
+        "brand zones (repeatable; default: the system's resolvers)",
+    )
+    parser.add_argument(
+        "--authoritative-port",
+        type=_port,
+        default=53,
+        metavar="PORT",
+        help="port the zones' name servers are asked on (default 53)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=2.0,
+        metavar="SECONDS",
+        help="wait this long for one answer before retrying (default 2)",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="stop asking after this long; unanswered checks are errors (default 60)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=64,
+        metavar="N",
+        help="DNS questions in flight at once (default 64)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per CPU, up to 8, for large stacks)",
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: only when stderr is a terminal)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def default_jobs(lanes: int) -> int:
+    """One process per CPU (at most 8), and only as many as have ~150 lanes each."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, 8, lanes // LANES_PER_JOB))
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 seconds")
+    return value
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
+def _servers(specs: Sequence[str], option: str) -> list[tuple[str, int]]:
+    servers: list[tuple[str, int]] = []
+    problems: list[str] = []
+    for spec in specs:
+        try:
+            servers.append(parse_nameserver(spec))
+        except ValueError as error:
+            problems.append(f"{option}: {error}")
+    if problems:
+        raise UsageError(problems)
+    return servers
+
+
+def _route(args: argparse.Namespace, stats: QueryStats) -> Route:
+    from sendlanes.lookup import Resolver
+    from sendlanes.verify_servers import AuthoritativeLookup, DirectRoute
+
+    nameservers = _servers(args.nameserver, "--nameserver")
+    resolvers = _servers(args.resolver, "--resolver")
+    if not (nameservers or resolvers):
+        # The system's resolvers: dnspython reads their configuration (resolv.conf).
+        import dns.resolver
+
+        try:
+            dns.resolver.Resolver()
+        except dns.resolver.NoResolverConfiguration:
+            raise UsageError(
+                "no system resolver is configured: pass --resolver HOST[:PORT] or --nameserver"
+            ) from None
+    try:
+        resolver = Resolver(
+            nameservers=nameservers or resolvers,
+            timeout=args.timeout,
+            lifetime=args.timeout * ATTEMPTS,
+            deadline=time.monotonic() + args.deadline,
+            stats=stats,
+            attempts=ATTEMPTS,
+            max_in_flight=args.concurrency,
+        )
+    except ValueError as error:  # a server given by a name that has no address
+        raise UsageError(str(error)) from None
+    if nameservers:
+        return DirectRoute(resolver)
+    return AuthoritativeLookup(resolver, port=args.authoritative_port)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sendlanes.lookup import QueryStats
+    from sendlanes.plan import build_plan
+    from sendlanes.progress import Progress
+    from sendlanes.verify_jobs import verify_in_processes
+
+    plan = build_plan(load_stack(args))
+    lanes = plan.select_lanes(args.lane)
+    # The plan and config live until exit: keep the cycle collector from walking them again
+    # and again while the run allocates answers and checks (a third of a large run's time).
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    route = _route(args, QueryStats())
+    jobs = args.jobs if args.jobs is not None else default_jobs(len(lanes))
+    with Progress(len(lanes), "verify", enabled=args.progress) as bar:
+        report = verify_in_processes(
+            plan,
+            lanes,
+            route,
+            jobs=jobs,
+            concurrency=CHECK_THREADS,
+            on_progress=lambda phase, done, total: bar.update(done, total, PHASES[phase]),
+        )
+    if output_format(args) == "json":
+        emit_json(report.to_json())
+    else:
+        print(report_table(report))
+    return report.exit_code()
+
+
+def report_table(report: VerifyReport) -> str:
+    """All checks, one per row, then a summary line."""
+    from sendlanes.verify import CheckStatus
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    for lane in report.lanes:
+        rows += [_row(f"{lane.brand}/{lane.lane}", check) for check in lane.checks]
+    for brand in report.brands:
+        rows += [_row(f"{brand.brand} (brand)", check) for check in brand.checks]
+    counts = report.counts()
+    summary = ", ".join(f"{counts[str(s)]} {s}" for s in CheckStatus)
+    queries = report.queries.get("queries", 0)
+    table = render_table(("lane", "status", "check", "name", "detail"), rows)
+    return (
+        f"{table}\n\n{len(report.lanes)} lane(s): {summary}; "
+        f"{queries} DNS queries in {report.elapsed:.2f}s"
+    )
+
+
+def _row(owner: str, check: Check) -> tuple[str, str, str, str, str]:
+    detail = check.detail
+    if len(detail) > DETAIL_WIDTH:
+        detail = detail[: DETAIL_WIDTH - 1] + "…"
+    return (owner, str(check.status), str(check.check), check.name, detail)

@@ -1,0 +1,165 @@
+"""verify's verdicts and plumbing: exit codes, record comparison, progress, worker processes."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from pathlib import Path
+
+import pytest
+
+from sendlanes.config import load_stack_config
+from sendlanes.lookup import Resolver
+from sendlanes.plan import build_plan
+from sendlanes.progress import Progress
+from sendlanes.verify import (
+    BrandResult,
+    Check,
+    CheckKind,
+    CheckStatus,
+    LaneResult,
+    VerifyReport,
+    verify_lanes,
+)
+from sendlanes.verify_jobs import can_fork, deal, verify_in_processes
+from sendlanes.verify_records import same_txt
+from sendlanes.verify_servers import DirectRoute
+from tests.support.dictdns import DictDnsServer
+from tests.support.provider_zones import dict_zone, generated_plan
+
+REPO = Path(__file__).resolve().parents[1]
+PLAN = build_plan(load_stack_config(REPO / "Pulumi.prod.yaml"), today=datetime.date(2026, 12, 1))
+
+
+def report_with(*statuses: CheckStatus) -> VerifyReport:
+    checks = tuple(
+        Check(CheckKind.RECORD, f"TXT n{i}.example", s, "") for i, s in enumerate(statuses)
+    )
+    return VerifyReport((LaneResult("acme", "promos", "mail.acme.example", checks),), ())
+
+
+@pytest.mark.parametrize(
+    ("statuses", "code"),
+    [
+        ((CheckStatus.PASS, CheckStatus.PASS), 0),
+        ((CheckStatus.PASS, CheckStatus.WARN), 0),
+        ((CheckStatus.WARN, CheckStatus.ERROR), 3),
+        ((CheckStatus.ERROR, CheckStatus.FAIL), 1),
+        ((CheckStatus.FAIL,), 1),
+    ],
+)
+def test_exit_code_is_1_for_a_fail_3_for_an_error_without_fail_else_0(
+    statuses: tuple[CheckStatus, ...], code: int
+) -> None:
+    assert report_with(*statuses).exit_code() == code
+
+
+def test_brand_checks_count_towards_the_verdict() -> None:
+    failing = (Check(CheckKind.TRACKING, "links.acme.example", CheckStatus.FAIL, "no address"),)
+    report = VerifyReport((), (BrandResult("acme", "acme.example", failing),))
+    assert report.exit_code() == 1
+    assert report.to_json()["summary"]["checks"] == {"pass": 0, "warn": 0, "error": 0, "fail": 1}
+
+
+def test_json_has_the_documented_lane_shape() -> None:
+    document = report_with(CheckStatus.PASS, CheckStatus.WARN).to_json()
+    assert document["lanes"] == [
+        {
+            "brand": "acme",
+            "lane": "promos",
+            "fqdn": "mail.acme.example",
+            "checks": [
+                {"check": "record", "name": "TXT n0.example", "status": "pass", "detail": ""},
+                {"check": "record", "name": "TXT n1.example", "status": "warn", "detail": ""},
+            ],
+        }
+    ]
+    assert document["summary"]["checks"] == {"pass": 1, "warn": 1, "error": 0, "fail": 0}
+
+
+# -- declared against published -----------------------------------------------------------------
+
+
+def test_spf_records_compare_by_terms_not_case_or_spacing() -> None:
+    assert same_txt(
+        "spf", "V=SPF1  Include:amazonses.com ~ALL", "v=spf1 include:amazonses.com ~all"
+    )
+    assert not same_txt(
+        "spf", "v=spf1 include:amazonses.com -all", "v=spf1 include:amazonses.com ~all"
+    )
+
+
+def test_dkim_records_compare_by_tags_with_the_key_case_kept() -> None:
+    declared = "v=DKIM1; k=rsa; p=MIIBIjANBgkq"
+    assert same_txt("dkim", "v=DKIM1;k=rsa;  p=MIIBIjAN Bgkq", declared)
+    assert same_txt("dkim", "k=rsa; v=DKIM1; p=MIIBIjANBgkq", declared)
+    assert not same_txt("dkim", "v=DKIM1; k=rsa; p=miibijanbgkq", declared)
+
+
+def test_dmarc_records_compare_by_tags_case_insensitively() -> None:
+    declared = "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme.example"
+    assert same_txt("dmarc", "v=DMARC1; P=Quarantine; rua=mailto:dmarc@acme.example", declared)
+    assert not same_txt("dmarc", "v=DMARC1; p=quarantine", declared)
+
+
+# -- progress -----------------------------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal() -> None:
+    stream = io.StringIO()
+    with Progress(10, "verify", stream=stream) as bar:
+        bar.update(10)
+    assert stream.getvalue() == ""
+
+
+def test_forced_progress_redraws_at_most_ten_times_a_second() -> None:
+    stream, clock = io.StringIO(), _Clock()
+    bar = Progress(1000, "verify: lanes", stream=stream, enabled=True, clock=clock)
+    for done in range(1, 500):
+        bar.update(done)  # no time passes: only the first update draws
+    clock.now += 0.5
+    bar.update(500)
+    bar.update(1000)  # the end is always drawn
+    bar.close()
+    frames = stream.getvalue().split("\r")[1:]
+    assert len(frames) == 4  # first, after 0.5 s, the end, and close
+    assert frames[1].startswith("verify: lanes [###############...............] 500/1000  0.5s")
+    assert stream.getvalue().endswith("\n")
+
+
+# -- processes ----------------------------------------------------------------------------------
+
+
+GENERATED = generated_plan(5)
+
+
+def test_brands_are_dealt_whole_and_about_evenly() -> None:
+    shares = deal(GENERATED.lanes(), 2)
+    assert sorted(len(share) for share in shares) == [6, 9]
+    for share in shares:
+        brands = {lane.brand for lane in share}
+        assert all(lane in share for lane in GENERATED.lanes() if lane.brand in brands)
+    assert deal(PLAN.lanes(), 4) == [list(PLAN.lanes())]  # one brand is never split
+    assert deal([], 3) == []
+
+
+@pytest.mark.skipif(not can_fork(), reason="worker processes need fork")
+def test_worker_processes_give_the_same_report_as_one_process() -> None:
+    with DictDnsServer.start(dict_zone(GENERATED)) as server:
+        one = verify_lanes(GENERATED, GENERATED.lanes(), DirectRoute(Resolver([server.address])))
+        two = verify_in_processes(
+            GENERATED, GENERATED.lanes(), DirectRoute(Resolver([server.address])), jobs=2
+        )
+    assert two.to_json()["lanes"] == one.to_json()["lanes"]
+    assert two.to_json()["brands"] == one.to_json()["brands"]
+    assert one.exit_code() == 0
+    # Each process asks the shared names (provider includes) itself: a few more queries.
+    assert one.queries["queries"] <= two.queries["queries"] < one.queries["queries"] * 1.2
