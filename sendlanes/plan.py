@@ -380,10 +380,13 @@ def _dkim_keys(records: Sequence[RecordSpec]) -> Iterator[DkimKey]:
 def _report_authorizations(brands: Sequence[BrandPlan]) -> dict[str, list[RecordSpec]]:
     """RFC 7489 §7.1 records a brand publishes so another brand's lanes may report to it."""
     found: dict[str, dict[str, RecordSpec]] = {}
+    by_domain: dict[str, tuple[int, BrandPlan]] = {}
+    for position, brand in enumerate(brands):
+        by_domain.setdefault(brand.domain, (position, brand))
     for brand in brands:
         for lane in brand.lanes:
             for domain in lane.dmarc.report_domains():
-                target = _owning_brand(domain, brands)
+                target = _owning_brand(domain, by_domain)
                 if target is None or target.name == brand.name:
                     continue  # same organization needs no authorization; outsiders: lint
                 name = f"{lane.fqdn}._report._dmarc.{domain}"
@@ -393,8 +396,9 @@ def _report_authorizations(brands: Sequence[BrandPlan]) -> dict[str, list[Record
     return {brand: list(records.values()) for brand, records in found.items()}
 
 
-def _owning_brand(domain: str, brands: Sequence[BrandPlan]) -> BrandPlan | None:
-    for brand in brands:
-        if domain == brand.domain or domain.endswith(f".{brand.domain}"):
-            return brand
-    return None
+def _owning_brand(domain: str, by_domain: dict[str, tuple[int, BrandPlan]]) -> BrandPlan | None:
+    """The first brand (config order) whose domain is *domain* or one of its parents."""
+    labels = domain.split(".")
+    # One lookup per parent domain instead of a scan of every brand per lane.
+    owners = [by_domain[s] for i in range(len(labels)) if (s := ".".join(labels[i:])) in by_domain]
+    return min(owners, key=lambda owner: owner[0])[1] if owners else None

@@ -7,9 +7,11 @@ its 1-based line, so every error can say ``Pulumi.prod.yaml:42: brands[0].lanes[
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -39,8 +41,32 @@ class YamlSyntaxError(Exception):
         super().__init__(message)
 
 
-class _PositionLoader(yaml.SafeLoader):
-    pass
+# libyaml's parser (PyYAML's C extension) builds the node tree several times faster than the
+# pure-Python one, with the same marks (lines); the pure-Python loader remains the fallback.
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+# PyYAML's resolver (the stubs leave it untyped); neither loader overrides it.
+_resolve_tag: Callable[[Any, Any, Any, Any], str] = yaml.resolver.BaseResolver.resolve
+
+
+class _PositionLoader(_BaseLoader):
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # A plain scalar's tag depends on its text alone (no path resolvers here), and stack
+        # files repeat the same few hundred texts thousands of times: match the regexes once.
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = self._plain_tags[value] = _resolve_tag(self, kind, value, implicit)
+            return tag
+        return _resolve_tag(self, kind, value, implicit)
 
 
 def _construct_mapping(loader: _PositionLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -66,18 +92,48 @@ _PositionLoader.add_constructor(
 )
 
 
-def _record_positions(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
+
+
+def _build(
+    loader: _PositionLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int]
+) -> Any:
+    """Construct *node* and record the line of every value in it, in one walk.
+
+    Equivalent to ``construct_document`` followed by a second walk recording each node's line,
+    in a single pass; strings, lists and mappings skip the constructor's dispatch.
+    """
     lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+    tag = node.tag
+    if tag == _STR_TAG:
+        return node.value
+    if tag == _SEQ_TAG and isinstance(node, yaml.SequenceNode):
+        return [_build(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
+    if tag == _MAP_TAG and isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                child = (*path, key_node.value)
-                # The key's line is where a person looks for "this field".
-                lines[child] = key_node.start_mark.line + 1
-                _record_positions(value_node, child, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _record_positions(item, (*path, index), lines)
+            if key_node.tag == _STR_TAG:
+                key = key_node.value
+            else:
+                key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain scalars", key_node.start_mark
+                )
+            if key in mapping:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            child = (*path, key_node.value)
+            # The key's line is where a person looks for "this field".
+            lines[child] = key_node.start_mark.line + 1
+            mapping[key] = _build(loader, value_node, child, lines)
+        return mapping
+    # Other scalars (int, bool, null, dates) and explicitly tagged nodes.
+    return loader.construct_object(node, deep=True)
 
 
 def load_with_positions(text: str) -> tuple[Any, Positions]:
@@ -85,10 +141,12 @@ def load_with_positions(text: str) -> tuple[Any, Positions]:
     try:
         loader = _PositionLoader(text)
         try:
-            node = loader.get_single_node()
-            if node is None:
-                return None, Positions({})
-            data = loader.construct_document(node)
+            with collector_paused():
+                node = loader.get_single_node()
+                if node is None:
+                    return None, Positions({})
+                lines: dict[PathKey, int] = {}
+                data = _build(loader, node, (), lines)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
@@ -100,6 +158,22 @@ def load_with_positions(text: str) -> tuple[Any, Positions]:
         raise YamlSyntaxError(None, f"YAML error: {error}") from error
     except RecursionError as error:
         raise YamlSyntaxError(None, "YAML nesting is too deep") from error
-    lines: dict[PathKey, int] = {}
-    _record_positions(node, (), lines)
     return data, Positions(lines)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while building a large tree of live objects.
+
+    Each burst of allocations triggers a collection that traverses every object built so far,
+    so a stack file with thousands of lanes spent most of its parse time in the collector. The
+    trees built here hold no reference cycles (reference counting frees them), so pausing
+    changes nothing but the time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -63,8 +63,9 @@ def load_stack(args: argparse.Namespace) -> StackConfig:
 
 
 def emit_json(document: Any) -> None:
-    json.dump(document, sys.stdout, indent=2, sort_keys=False)
-    sys.stdout.write("\n")
+    # One write: json.dump writes every token separately, which with PYTHONUNBUFFERED=1 (common
+    # in containers and CI) is one system call per token — seconds for a large plan.
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
