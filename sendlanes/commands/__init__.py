@@ -7,6 +7,8 @@ returns the exit code.
 # Order is the order of `sendlanes --help`.
 COMMAND_MODULES: tuple[str, ...] = (
     "plan",
+    "lint",
+    "rules",
     "allowlist",
     "spf",
     "verify",

@@ -1,0 +1,5 @@
+"""The sendlanes CrossGuard policy pack: one module per policy, assembled in ``__main__.py``.
+
+Every policy adapts one rule of :mod:`sendlanes.rules`; ``_graph.py`` turns engine resources
+into the facts the rules read, ``_policy.py`` wraps a rule as a resource or stack policy.
+"""

@@ -1,0 +1,119 @@
+"""``sendlanes lint``: the policy pack's rules on the planned stack, with no Pulumi CLI.
+
+Exit codes: 0 no mandatory finding, 1 at least one mandatory finding, 2 bad stack or policy
+config. Findings go to stdout (table, JSON or SARIF); nothing else does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sendlanes.commands._options import (
+    add_format_option,
+    add_source_options,
+    emit_json,
+    load_stack,
+    output_format,
+    render_table,
+    stack_file,
+)
+from sendlanes.errors import EXIT_FINDINGS, EXIT_OK
+
+if TYPE_CHECKING:
+    from sendlanes.rules import Finding, PolicyConfig
+
+FORMATS = ("table", "json", "sarif")
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "lint",
+        help="check lane separation and authentication rules (the policy pack's rules)",
+        description=(
+            "Run the rules of the CrossGuard policy pack on the stack config, without the "
+            "Pulumi CLI. Exit 1 when any mandatory rule fails. `sendlanes rules` lists them."
+        ),
+    )
+    add_source_options(parser)
+    add_format_option(parser, FORMATS)
+    parser.add_argument(
+        "--policy-config",
+        metavar="FILE",
+        type=Path,
+        help="rule levels and options (YAML or JSON, the format of --policy-pack-config)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so other commands do not pay for the lane model and the rules.
+    from sendlanes.plan import build_plan
+    from sendlanes.rules import (
+        RULES,
+        Level,
+        PolicyConfig,
+        evaluate,
+        facts_from_plan,
+        load_policy_config,
+    )
+
+    policy = (
+        load_policy_config(args.policy_config, RULES)
+        if args.policy_config is not None
+        else PolicyConfig()
+    )
+    config = load_stack(args)
+    findings = evaluate(facts_from_plan(build_plan(config)), policy)
+    chosen = output_format(args)
+    if chosen == "json":
+        emit_json(findings_document(findings))
+    elif chosen == "sarif":
+        emit_json(_sarif(findings, policy, stack_file(args)))
+    else:
+        print(findings_table(findings))
+    blocking = any(f.level is Level.MANDATORY for f in findings)
+    return EXIT_FINDINGS if blocking else EXIT_OK
+
+
+def findings_document(findings: Sequence[Finding]) -> dict[str, object]:
+    """The ``--format json`` document (ARCHITECTURE.md §4)."""
+    from sendlanes.rules import Level
+
+    mandatory = sum(1 for f in findings if f.level is Level.MANDATORY)
+    return {
+        "findings": [f.to_json() for f in findings],
+        "summary": {"mandatory": mandatory, "advisory": len(findings) - mandatory},
+    }
+
+
+def findings_table(findings: Sequence[Finding]) -> str:
+    from sendlanes.rules import Level
+
+    if not findings:
+        return "no findings"
+    rows = [(f.level, f.rule, f.lane_key or f.brand or "", f.message) for f in findings]
+    mandatory = sum(1 for f in findings if f.level is Level.MANDATORY)
+    summary = (
+        f"{len(findings)} finding(s): {mandatory} mandatory, {len(findings) - mandatory} advisory"
+    )
+    return render_table(("level", "rule", "lane", "message"), rows) + "\n\n" + summary
+
+
+def _artifact_uri(path: Path) -> str:
+    relative = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    if relative.startswith(".."):
+        return path.resolve().as_uri()
+    return Path(relative).as_posix()
+
+
+def _sarif(findings: Sequence[Finding], policy: PolicyConfig, path: Path) -> dict[str, object]:
+    from sendlanes.rules import RULES
+    from sendlanes.sarif import FindingLocator, sarif_log
+
+    locator = FindingLocator.for_file(path)
+    levels = {rule.id: policy.level_of(rule) for rule in RULES}
+    return sarif_log(findings, RULES, levels, _artifact_uri(path), locator.line_of)
