@@ -378,7 +378,14 @@ def _dkim_keys(records: Sequence[RecordSpec]) -> Iterator[DkimKey]:
 
 
 def _report_authorizations(brands: Sequence[BrandPlan]) -> dict[str, list[RecordSpec]]:
-    """RFC 7489 §7.1 records a brand publishes so another brand's lanes may report to it."""
+    """RFC 7489 §7.1 / RFC 9990 records a brand publishes so lanes may report to it.
+
+    Published for every report domain of the stack outside the lane's own name, the brand's
+    own domain included: under RFC 9989's DNS tree walk a lane whose brand has no
+    ``_dmarc`` record at its apex is its own organizational domain, and receivers then treat
+    ``dmarc@<brand domain>`` as an external destination. The records are harmless where
+    they are not needed (RFC 7489's public-suffix view), so they are always published.
+    """
     found: dict[str, dict[str, RecordSpec]] = {}
     by_domain: dict[str, tuple[int, BrandPlan]] = {}
     for position, brand in enumerate(brands):
@@ -386,9 +393,11 @@ def _report_authorizations(brands: Sequence[BrandPlan]) -> dict[str, list[Record
     for brand in brands:
         for lane in brand.lanes:
             for domain in lane.dmarc.report_domains():
+                if domain == lane.fqdn or domain.endswith(f".{lane.fqdn}"):
+                    continue  # reports to the lane's own name need no authorization
                 target = _owning_brand(domain, by_domain)
-                if target is None or target.name == brand.name:
-                    continue  # same organization needs no authorization; outsiders: lint
+                if target is None:
+                    continue  # outside the stack: not ours to publish; lint says so
                 name = f"{lane.fqdn}._report._dmarc.{domain}"
                 found.setdefault(target.name, {})[name] = RecordSpec(
                     name, RecordType.TXT, "v=DMARC1", target.ttl, Purpose.DMARC_REPORT_AUTHORIZATION

@@ -31,7 +31,8 @@ def dmarc_content(plan: Plan, key: str) -> str:
 def test_bundled_plan_has_the_documented_record_counts() -> None:
     plan = build_plan(load_stack_config(BUNDLED_STACK), DAY)
     assert [len(lane.records) for lane in plan.lanes()] == [3, 6, 6]
-    assert [r.name for r in plan.brands[0].records] == ["links.acme.example"]
+    assert plan.brands[0].records[0].name == "links.acme.example"
+    assert len(plan.brands[0].records) == 4  # tracking CNAME + 3 report authorizations
 
 
 def test_lane_dmarc_overrides_brand_defaults_field_by_field() -> None:
@@ -66,7 +67,7 @@ def test_lane_without_any_dmarc_policy_publishes_no_dmarc_record() -> None:
 def test_customerio_tracking_cname_follows_the_region() -> None:
     document = bundled_config()
     brands(document)[0]["customerio"]["region"] = "eu"
-    [record] = plan_of(document).brands[0].records
+    record = plan_of(document).brands[0].records[0]
     assert (record.name, record.type.value, record.content) == (
         "links.acme.example",
         "CNAME",
@@ -95,17 +96,32 @@ def test_rua_at_another_brand_publishes_its_authorization_record() -> None:
     plan = plan_of(document)
     acme, beta = plan.brands
     authorizations = [r for r in acme.records if r.purpose is Purpose.DMARC_REPORT_AUTHORIZATION]
-    assert [(r.name, r.content) for r in authorizations] == [
+    assert [(r.name, r.content) for r in authorizations if "beta" in r.name] == [
         ("receipts.beta.example._report._dmarc.acme.example", "v=DMARC1")
     ]
     assert not [r for r in beta.records if r.purpose is Purpose.DMARC_REPORT_AUTHORIZATION]
 
 
-def test_rua_in_the_same_brand_needs_no_authorization() -> None:
+def test_rua_at_the_own_brand_is_authorized_for_the_dns_tree_walk() -> None:
+    # Without a _dmarc record at the brand apex, RFC 9989's tree walk makes each lane its own
+    # organizational domain, so dmarc@acme.example is an external destination for it.
     plan = plan_of(bundled_config())
-    assert not [
-        r for r in plan.brands[0].records if r.purpose is Purpose.DMARC_REPORT_AUTHORIZATION
+    authorizations = [
+        r.name for r in plan.brands[0].records if r.purpose is Purpose.DMARC_REPORT_AUTHORIZATION
     ]
+    assert authorizations == [
+        "receipts.acme.example._report._dmarc.acme.example",
+        "notify.acme.example._report._dmarc.acme.example",
+        "mail.acme.example._report._dmarc.acme.example",
+    ]
+
+
+def test_rua_under_the_lanes_own_name_needs_no_authorization() -> None:
+    document = bundled_config()
+    lane(document, "promos")["dmarc"] = {"rua": ["mailto:reports@mail.acme.example"]}
+    plan = plan_of(document)
+    names = [r.name for r in plan.brands[0].records]
+    assert not [n for n in names if n.startswith("mail.acme.example._report")]
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ PROD = PROJECT_ROOT / "Pulumi.prod.yaml"
 PASSWORDS = {"acme/receipts": "pw-Receipts-7f3a9c", "acme/revenue": "pw-Revenue-51d0e2"}
 # Records of Pulumi.prod.yaml: Postmark DKIM + return path + DMARC; SES 3 DKIM + MX + SPF +
 # DMARC; SendGrid return path + 2 DKIM + 2 link branding + DMARC; the brand's tracking CNAME.
-PROD_RECORDS = 3 + 6 + 6 + 1
+PROD_RECORDS = 3 + 6 + 6 + 1 + 3  # lanes, tracking CNAME, report authorizations
 
 
 def _stack_dir(base: Path, document: dict[str, Any]) -> Path:
@@ -99,7 +99,7 @@ def test_bundled_stack_registers_its_brand_lanes_credentials_and_records(
         tokens.SMTP_CREDENTIAL: 3,
         tokens.DNS_RECORD: PROD_RECORDS,
     }
-    assert len(run.resources) == 23
+    assert len(run.resources) == 7 + PROD_RECORDS
 
 
 def test_resource_names_are_unique_urns(runs: dict[str, ProgramRun]) -> None:
