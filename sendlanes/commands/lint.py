@@ -60,14 +60,18 @@ def run(args: argparse.Namespace) -> int:
         facts_from_plan,
         load_policy_config,
     )
+    from sendlanes.yamlpos import collector_paused
 
     policy = (
         load_policy_config(args.policy_config, RULES)
         if args.policy_config is not None
         else PolicyConfig()
     )
-    config = load_stack(args)
-    findings = evaluate(facts_from_plan(build_plan(config)), policy)
+    # Everything built here lives until the command exits: the cyclic collector would only
+    # re-scan it (a third of the run time for a 3,000-lane stack).
+    with collector_paused():
+        config = load_stack(args)
+        findings = evaluate(facts_from_plan(build_plan(config)), policy)
     chosen = output_format(args)
     if chosen == "json":
         emit_json(findings_document(findings))
