@@ -35,6 +35,19 @@ _SEVERITY = {Level.MANDATORY: Severity.HIGH, Level.ADVISORY: Severity.LOW}
 _COMPONENT_PREFIX = "sendlanes:index:"
 
 
+def _metadata(rule: Rule) -> dict[str, Any]:
+    """What the engine shows for a rule's policy: one source for every policy kind."""
+    return {
+        "name": rule.id,
+        "description": rule.description,
+        "enforcement_level": EnforcementLevel(rule.level.value),
+        "config_schema": config_schema(rule),
+        "severity": _SEVERITY.get(rule.level),
+        "tags": ["email", rule.family],
+        "remediation_steps": rule.remediation,
+    }
+
+
 def parent_types(urn: str) -> list[str]:
     """The types of a resource's ancestors, from its URN: ``urn:pulumi:S::P::A$B$C::name`` →
     ``[A, B]`` (the qualified type lists every parent's type, then the resource's own)."""
@@ -82,16 +95,7 @@ def stack_policy(rule_id: str) -> StackValidationPolicy:
             report_violation(finding.message, finding.urn)
         _raise_for_unknowns(rule, facts.unknowns)
 
-    return StackValidationPolicy(
-        name=rule.id,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=EnforcementLevel(rule.level.value),
-        config_schema=config_schema(rule),
-        severity=_SEVERITY.get(rule.level),
-        tags=["email", rule.family],
-        remediation_steps=rule.remediation,
-    )
+    return StackValidationPolicy(validate=validate, **_metadata(rule))
 
 
 def lane_policy(rule_id: str) -> ResourceValidationPolicy:
@@ -113,16 +117,7 @@ def lane_policy(rule_id: str) -> ResourceValidationPolicy:
                 report_violation(violation.message, args.urn)
         _raise_for_unknowns(rule, unknowns)
 
-    return ResourceValidationPolicy(
-        name=rule.id,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=EnforcementLevel(rule.level.value),
-        config_schema=config_schema(rule),
-        severity=_SEVERITY.get(rule.level),
-        tags=["email", rule.family],
-        remediation_steps=rule.remediation,
-    )
+    return ResourceValidationPolicy(validate=validate, **_metadata(rule))
 
 
 @dataclass(frozen=True)
@@ -174,13 +169,4 @@ def resource_policy(rule_id: str) -> ResourceValidationPolicy:
         for violation in check(record, options):
             report_violation(violation.message, args.urn)
 
-    return ResourceValidationPolicy(
-        name=rule.id,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=EnforcementLevel(rule.level.value),
-        config_schema=config_schema(rule),
-        severity=_SEVERITY.get(rule.level),
-        tags=["email", rule.family],
-        remediation_steps=rule.remediation,
-    )
+    return ResourceValidationPolicy(validate=validate, **_metadata(rule))

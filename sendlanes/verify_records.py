@@ -119,10 +119,14 @@ def same_txt(kind: str, published: str, declared: str) -> bool:
     return published.strip() == declared.strip()
 
 
-def _txt_group(name: str, specs: Sequence[RecordSpec], lookup: AnswerLookup) -> list[Check]:
-    label = f"TXT {name}"
+def _published(
+    name: str, rdtype: str, specs: Sequence[RecordSpec], lookup: AnswerLookup
+) -> DnsAnswer | list[Check]:
+    """The answer for *name*/*rdtype*, or one check per declared record when there is none:
+    the name does not exist, cannot be asked, or is a CNAME (which may hold nothing else)."""
+    label = f"{rdtype} {name}"
     try:
-        answer = lookup.answer(name, "TXT")
+        answer = lookup.answer(name, rdtype)
     except NxDomain as error:
         if error.name.lower() != name:
             reason = f"{name} is a CNAME whose target does not exist ({error})"
@@ -132,8 +136,15 @@ def _txt_group(name: str, specs: Sequence[RecordSpec], lookup: AnswerLookup) -> 
     except DnsTemporaryError as error:
         return [error_check(CheckKind.RECORD, label, error) for _ in specs]
     if answer.aliases:
-        reason = f"{name} is a CNAME to {answer.aliases[0]}; the plan publishes TXT here"
+        reason = f"{name} is a CNAME to {answer.aliases[0]}; the plan publishes {rdtype} here"
         return [_fail(label, reason) for _ in specs]
+    return answer
+
+
+def _txt_group(name: str, specs: Sequence[RecordSpec], lookup: AnswerLookup) -> list[Check]:
+    answer = _published(name, "TXT", specs, lookup)
+    if not isinstance(answer, DnsAnswer):
+        return answer  # the name cannot hold the declared records: one verdict per record
     published = answer.records
     checks = [_txt_check(spec, published, name) for spec in specs]
     extra = _txt_extras(name, specs, published)
@@ -188,20 +199,10 @@ def _txt_extras(name: str, specs: Sequence[RecordSpec], published: Sequence[str]
 
 
 def _mx_group(name: str, specs: Sequence[RecordSpec], lookup: AnswerLookup) -> list[Check]:
+    answer = _published(name, "MX", specs, lookup)
+    if not isinstance(answer, DnsAnswer):
+        return answer  # the name cannot hold the declared records: one verdict per record
     label = f"MX {name}"
-    try:
-        answer = lookup.answer(name, "MX")
-    except NxDomain as error:
-        if error.name.lower() != name:
-            reason = f"{name} is a CNAME whose target does not exist ({error})"
-        else:
-            reason = f"missing: {name} does not exist (NXDOMAIN)"
-        return [_fail(label, reason) for _ in specs]
-    except DnsTemporaryError as error:
-        return [error_check(CheckKind.RECORD, label, error) for _ in specs]
-    if answer.aliases:
-        reason = f"{name} is a CNAME to {answer.aliases[0]}; the plan publishes MX here"
-        return [_fail(label, reason) for _ in specs]
     published = [_mx_pair(text) for text in answer.records]
     checks: list[Check] = []
     declared: set[tuple[int, str]] = set()
