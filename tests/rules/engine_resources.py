@@ -8,12 +8,14 @@ under the mock runtime; these are for fast unit tests of single validators.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from components import tokens
+from components.sending_lane import lane_properties
 from sendlanes.naming import brand_names, lane_names
-from sendlanes.plan import BrandPlan, LanePlan, Plan
+from sendlanes.plan import BrandPlan, Plan
 from sendlanes.records import RecordType, wire_content
 
 STACK_URN = "urn:pulumi:test::sendlanes::pulumi:pulumi:Stack::sendlanes-test"
@@ -49,46 +51,7 @@ def _record_props(record: Any, zone_id: str) -> dict[str, Any]:
     return props
 
 
-def lane_props(lane: LanePlan, domain: str) -> dict[str, Any]:
-    names = lane_names(lane)
-    props: dict[str, Any] = {
-        tokens.LANE_BRAND: lane.brand,
-        tokens.LANE_NAME: lane.name,
-        tokens.LANE_KIND: str(lane.kind),
-        tokens.LANE_FQDN: lane.fqdn,
-        tokens.LANE_DOMAIN: domain,
-        tokens.LANE_PROVIDER: lane.provider,
-        tokens.LANE_CATEGORIES: list(lane.categories),
-        tokens.LANE_MESSAGE_TYPES: [str(m) for m in lane.message_types],
-        tokens.LANE_SMTP: {
-            tokens.SMTP_HOST: lane.smtp.host,
-            tokens.SMTP_PORT: lane.smtp.port,
-            tokens.SMTP_TLS: str(lane.smtp.tls),
-            tokens.SMTP_USERNAME: lane.smtp.username,
-        },
-        tokens.LANE_ONE_CLICK_UNSUBSCRIBE: lane.one_click_unsubscribe,
-        tokens.LANE_RETURN_PATH: lane.return_path_host,
-        tokens.LANE_TRACKING_HOSTS: list(lane.tracking_hosts),
-        tokens.LANE_DKIM_SELECTORS: list(lane.dkim_selectors),
-        tokens.LANE_RECORDS: [
-            {
-                tokens.RECORD_REF_RESOURCE_NAME: n.resource_name,
-                tokens.RECORD_REF_NAME: n.record.name,
-                tokens.RECORD_REF_TYPE: str(n.record.type),
-                tokens.RECORD_REF_PURPOSE: str(n.record.purpose),
-            }
-            for n in names.records
-        ],
-    }
-    if lane.warmup is not None:
-        props[tokens.LANE_WARMUP] = {
-            tokens.WARMUP_START: lane.warmup.start.isoformat(),
-            tokens.WARMUP_DAILY_LIMITS: list(lane.warmup.daily_limits),
-        }
-    return props
-
-
-def _brand(brand: BrandPlan) -> list[FakeResource]:
+def _brand(brand: BrandPlan, intents: Mapping[str, str]) -> list[FakeResource]:
     names = brand_names(brand)
     brand_types = [tokens.BRAND]
     component = FakeResource(
@@ -127,7 +90,8 @@ def _brand(brand: BrandPlan) -> list[FakeResource]:
         lnames = lane_names(lane)
         lane_resource = FakeResource(
             tokens.SENDING_LANE,
-            lane_props(lane, brand.domain),
+            # The component's own property builder, so these fakes cannot drift from it.
+            lane_properties(lane, brand.domain, lnames, intents),
             _urn(lane_types, lnames.component),
             lnames.component,
             component,
@@ -148,7 +112,8 @@ def _brand(brand: BrandPlan) -> list[FakeResource]:
 
 def engine_resources(plan: Plan) -> list[FakeResource]:
     """Brand, SendingLane and DnsRecord resources for every brand of *plan*."""
-    return [resource for brand in plan.brands for resource in _brand(brand)]
+    intents = {name: str(kind) for name, kind in plan.catalog.intents.items()}
+    return [resource for brand in plan.brands for resource in _brand(brand, intents)]
 
 
 def with_props(resource: FakeResource, **changes: Any) -> FakeResource:
