@@ -7,28 +7,17 @@ Verdicts compare directly (``valid``, ``invalid``, ``revoked``, ``weak``: RFC 83
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
 from sendlanes.auth.dkim import DkimKeyRecord, analyze_dkim_record
+from tests.support.conformance import Deviation, skip_unless_present, vector_cases, vectors_path
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
-VECTORS = CONFORMANCE / "dkim_key_record_vectors.json"
+VECTORS = vectors_path("dkim_key_record_vectors.json")
 
-pytestmark = pytest.mark.skipif(
-    not VECTORS.exists(),
-    reason=f"{VECTORS} is absent: the conformance vectors live beside the repository "
-    "(../shared/conformance), not in it",
-)
-
-
-class Deviation(NamedTuple):
-    verdict: str
-    reason: str
+pytestmark = skip_unless_present(VECTORS)
 
 
 DEVIATIONS: dict[str, Deviation] = {
@@ -48,14 +37,7 @@ EXPECTED_AGREEMENT = {
 }
 
 
-def _cases() -> list[dict[str, Any]]:
-    if not VECTORS.exists():
-        return []
-    cases: list[dict[str, Any]] = json.loads(VECTORS.read_text(encoding="utf-8"))["cases"]
-    return cases
-
-
-CASES = _cases()
+CASES = vector_cases(VECTORS)
 
 
 # Record data the vectors assert; their other fields (selector, domain, key_format, g) say

@@ -13,10 +13,8 @@ Where we disagree with a source on purpose, :data:`DEVIATIONS` says what we answ
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
@@ -27,20 +25,11 @@ from sendlanes.auth.dmarc import (
     DmarcStatus,
     analyze_dmarc_record,
 )
+from tests.support.conformance import Deviation, skip_unless_present, vector_cases, vectors_path
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
-VECTORS = CONFORMANCE / "dmarc_record_vectors.json"
+VECTORS = vectors_path("dmarc_record_vectors.json")
 
-pytestmark = pytest.mark.skipif(
-    not VECTORS.exists(),
-    reason=f"{VECTORS} is absent: the conformance vectors live beside the repository "
-    "(../shared/conformance), not in it",
-)
-
-
-class Deviation(NamedTuple):
-    verdict: str
-    reason: str
+pytestmark = skip_unless_present(VECTORS)
 
 
 _BARE_MAILTO = (
@@ -79,14 +68,7 @@ EXPECTED_AGREEMENT = {
 }
 
 
-def _cases() -> list[dict[str, Any]]:
-    if not VECTORS.exists():
-        return []
-    cases: list[dict[str, Any]] = json.loads(VECTORS.read_text(encoding="utf-8"))["cases"]
-    return cases
-
-
-CASES = _cases()
+CASES = vector_cases(VECTORS)
 
 
 def _spec(case: dict[str, Any]) -> DmarcSpec:

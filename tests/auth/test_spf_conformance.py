@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,9 +22,10 @@ import yaml
 
 from sendlanes.auth.spf import SpfAnalysis, SpfResult, analyze_spf, check_host
 from tests.auth.conftest import RESOLVER_LIFETIME, RESOLVER_TIMEOUT
+from tests.support.conformance import vectors_path
 from tests.support.dictdns import DictDnsServer
 
-SUITE = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "rfc7208-tests.yml"
+SUITE = vectors_path("rfc7208-tests.yml")
 
 # Our answer where analyze_spf() deliberately differs from the suite's projected result.
 ANALYSIS_DEVIATIONS: dict[str, tuple[str, str]] = {
