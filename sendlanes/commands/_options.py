@@ -62,6 +62,22 @@ def load_stack(args: argparse.Namespace) -> StackConfig:
     return load_stack_config(stack_file(args))
 
 
+def parse_servers(specs: Sequence[str], option: str = "--nameserver") -> list[tuple[str, int]]:
+    """``HOST[:PORT]`` option values as address pairs; every bad one is reported (exit 2)."""
+    from sendlanes.lookup import parse_nameserver
+
+    servers: list[tuple[str, int]] = []
+    problems: list[str] = []
+    for spec in specs:
+        try:
+            servers.append(parse_nameserver(spec))
+        except ValueError as error:
+            problems.append(f"{option}: {error}")
+    if problems:
+        raise UsageError(problems)
+    return servers
+
+
 def emit_json(document: Any) -> None:
     # One write: json.dump writes every token separately, which with PYTHONUNBUFFERED=1 (common
     # in containers and CI) is one system call per token — seconds for a large plan.

@@ -18,6 +18,7 @@ from sendlanes.commands._options import (
     emit_json,
     load_stack,
     output_format,
+    parse_servers,
     render_table,
     stack_file,
 )
@@ -110,16 +111,13 @@ def _lanes_and_catalog(args: argparse.Namespace) -> tuple[Sequence[LanePlan], Ca
 
 def run(args: argparse.Namespace) -> int:
     from sendlanes.headers import analyze_message
-    from sendlanes.lookup import Resolver, parse_nameserver
+    from sendlanes.lookup import Resolver
 
     if args.dns_timeout <= 0:
         raise UsageError("--dns-timeout must be a positive number of seconds")
     if not args.category_header.strip() or ":" in args.category_header:
         raise UsageError(f"--category-header {args.category_header!r} is not a header name")
-    try:
-        nameservers = [parse_nameserver(spec) for spec in args.nameserver]
-    except ValueError as error:
-        raise UsageError(f"--nameserver: {error}") from None
+    nameservers = parse_servers(args.nameserver)
     raw = _read(args.file)
     lanes, catalog = _lanes_and_catalog(args)
     resolver = Resolver(

@@ -12,7 +12,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from sendlanes.commands._options import add_format_option, emit_json, output_format, render_table
+from sendlanes.commands._options import (
+    add_format_option,
+    emit_json,
+    output_format,
+    parse_servers,
+    render_table,
+)
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -102,17 +108,12 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def _resolver(args: argparse.Namespace) -> Resolver:
-    from sendlanes.lookup import Resolver, parse_nameserver
+    from sendlanes.lookup import Resolver
 
     timeout = min(args.timeout, PER_TRY_TIMEOUT)
-    nameservers = []
-    try:
-        for spec in args.nameserver:
-            nameservers.append(parse_nameserver(spec))
-        if nameservers:
-            return Resolver(nameservers=nameservers, timeout=timeout, lifetime=args.timeout)
-    except ValueError as error:
-        raise UsageError(f"--nameserver: {error}") from None
+    nameservers = parse_servers(args.nameserver)
+    if nameservers:
+        return Resolver(nameservers=nameservers, timeout=timeout, lifetime=args.timeout)
     import dns.resolver  # only the system configuration needs it
 
     try:

@@ -6,7 +6,6 @@ import argparse
 import gc
 import os
 import time
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sendlanes.commands._options import (
@@ -15,10 +14,10 @@ from sendlanes.commands._options import (
     emit_json,
     load_stack,
     output_format,
+    parse_servers,
     render_table,
 )
 from sendlanes.errors import UsageError
-from sendlanes.lookup import parse_nameserver
 
 if TYPE_CHECKING:
     # The lane model and the verify machinery are imported when the command runs, so
@@ -149,25 +148,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _servers(specs: Sequence[str], option: str) -> list[tuple[str, int]]:
-    servers: list[tuple[str, int]] = []
-    problems: list[str] = []
-    for spec in specs:
-        try:
-            servers.append(parse_nameserver(spec))
-        except ValueError as error:
-            problems.append(f"{option}: {error}")
-    if problems:
-        raise UsageError(problems)
-    return servers
-
-
 def _route(args: argparse.Namespace, stats: QueryStats) -> Route:
     from sendlanes.lookup import Resolver
     from sendlanes.verify_servers import AuthoritativeLookup, DirectRoute
 
-    nameservers = _servers(args.nameserver, "--nameserver")
-    resolvers = _servers(args.resolver, "--resolver")
+    nameservers = parse_servers(args.nameserver, "--nameserver")
+    resolvers = parse_servers(args.resolver, "--resolver")
     if not (nameservers or resolvers):
         # The system's resolvers: dnspython reads their configuration (resolv.conf).
         import dns.resolver
