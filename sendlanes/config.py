@@ -19,7 +19,7 @@ from sendlanes.auth.dmarc_record import Policy as DmarcPolicy
 from sendlanes.catalog import LaneKind
 from sendlanes.configtypes import ConfigModel, Domain, Hostname, Label, Port, Ttl
 from sendlanes.providers import PROVIDERS
-from sendlanes.smtp_report import TlsMode
+from sendlanes.smtp_report import IMPLICIT_TLS_PORTS, TlsMode
 
 __all__ = [
     "BrandConfig",
@@ -50,7 +50,6 @@ class MessageType(StrEnum):
     TRIGGERED_BROADCASTS = "triggered_broadcasts"
 
 
-IMPLICIT_TLS_PORTS = frozenset({465, 2465})
 
 _ALIGNMENT_WORDS = {"r": "r", "s": "s", "relaxed": "r", "strict": "s"}
 _FO = re.compile(r"^[01ds](:[01ds])*$")
