@@ -50,7 +50,6 @@ class MessageType(StrEnum):
     TRIGGERED_BROADCASTS = "triggered_broadcasts"
 
 
-
 _ALIGNMENT_WORDS = {"r": "r", "s": "s", "relaxed": "r", "strict": "s"}
 _FO = re.compile(r"^[01ds](:[01ds])*$")
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
