@@ -9,6 +9,7 @@ rule's options.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from components import tokens
 from policies._graph import lane_facts_of, record_from_props, stack_facts
 from policies._wire import is_unknown, plain
 from sendlanes.rules import RULES_BY_ID, Fact, Level, Rule, Scope, parse_rule_options, to_finding
-from sendlanes.rules.facts import Unknown
+from sendlanes.rules.facts import StackFacts, Unknown
 
 _SEVERITY = {Level.MANDATORY: Severity.HIGH, Level.ADVISORY: Severity.LOW}
 _COMPONENT_PREFIX = "sendlanes:index:"
@@ -79,6 +80,28 @@ def _raise_for_unknowns(rule: Rule, unknowns: Sequence[Unknown]) -> None:
         raise UnknownValueError(UNKNOWN_STRING_VALUE, [resource, *first.path.split(".")])
 
 
+class _FactsMemo:
+    """The facts of the last resource list seen, so the stack policies of one AnalyzeStack
+    call build them once when the servicer hands them all the same list
+    (:mod:`policies._servicer`). Keyed on the list object itself, which is kept alive."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._resources: object = None
+        self._facts: dict[bool, StackFacts] = {}
+
+    def get(self, resources: Sequence[Any], records: bool) -> StackFacts:
+        with self._lock:
+            if self._resources is not resources:
+                self._resources, self._facts = resources, {}
+            if records not in self._facts:
+                self._facts[records] = stack_facts(resources, records=records)
+            return self._facts[records]
+
+
+_shared_facts = _FactsMemo().get
+
+
 def stack_policy(rule_id: str) -> StackValidationPolicy:
     """The stack policy enforcing the stack rule *rule_id*."""
     rule = RULES_BY_ID[rule_id]
@@ -89,7 +112,7 @@ def stack_policy(rule_id: str) -> StackValidationPolicy:
         options = _options(rule, args.get_config(), report_violation)
         if options is None:
             return
-        facts = stack_facts(args.resources, records=Fact.RECORDS in rule.reads)
+        facts = _shared_facts(args.resources, records=Fact.RECORDS in rule.reads)
         for violation in rule.run(facts, options):
             finding = to_finding(rule, rule.level, violation, facts)
             report_violation(finding.message, finding.urn)

@@ -19,15 +19,19 @@ from typing import Any
 import pytest
 import yaml
 from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import StackValidationPolicy
 
 from components import tokens
+from policies import _pack, _policy, _servicer
 from sendlanes.cli import main as sendlanes_main
 from sendlanes.rules import RULES, Scope
 from tests.rules.helpers import weak_rsa_public_key
 from tests.rules.pack_client import (
     PACK_DIR,
     RunningPack,
+    configure_request,
     pack_results,
+    stack_request,
     start_pack,
 )
 from tests.support.pulumi_mocks import (
@@ -393,6 +397,90 @@ def test_brand_wide_violation_names_the_brand(
     [brand] = run.of_type(tokens.BRAND)
     found = [d for d in pack.analyze_stack(run.resources) if d.level == "mandatory"]
     assert [(d.policy, d.urn) for d in found] == [("customerio-single-fallback-server", brand.urn)]
+
+
+# -- AnalyzeStack reads the stack once, and answers as pulumi_policy's own servicer -----------
+
+
+def _servicers(config: Any) -> tuple[Any, Any]:
+    """pulumi_policy's servicer and the pack's, in process, both configured with *config*."""
+    levels = {p.name: p.enforcement_level.value for p in _pack.POLICIES}
+    built = []
+    for servicer in (_servicer.LIBRARY_SERVICER, _servicer.SharedStackServicer):
+        one = servicer(_pack.NAME, "0.0.1", _pack.POLICIES, _pack.ENFORCEMENT_LEVEL)
+        one.Configure(configure_request(config, levels), None)
+        one.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(tags={"team": "mail"}), None)
+        built.append(one)
+    return built[0], built[1]
+
+
+def test_the_installed_pulumi_policy_supports_the_shared_servicer() -> None:
+    # When this fails, the pack still works with the library's servicer, only more slowly.
+    assert _servicer.supported()
+
+
+def _stack_facts_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    builds: list[int] = []
+    build = _policy.stack_facts
+
+    def counted(resources: Any, records: bool = True) -> Any:
+        builds.append(len(resources))
+        return build(resources, records=records)
+
+    monkeypatch.setattr(_policy, "stack_facts", counted)
+    return builds
+
+
+LEVELS_CHANGED = {
+    "lane-kinds-separate-smtp-credentials": "disabled",
+    "category-routed-exactly-once": "advisory",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "policy_config"),
+    [
+        ("bundled", None),
+        ("shared-login", None),
+        ("no-fallback", None),
+        ("no-dmarc", None),
+        ("external-rua", None),
+        ("shared-login", LEVELS_CHANGED),
+    ],
+)
+def test_shared_servicer_answers_as_the_library_servicer(
+    name: str, policy_config: Any, runs: dict[str, ProgramRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = runs[name]
+    library, shared = _servicers(policy_config)
+    request = stack_request(run.resources)
+    builds = _stack_facts_builds(monkeypatch)
+    expected = library.AnalyzeStack(request, None)
+    enabled = [
+        p
+        for p in _pack.POLICIES
+        if isinstance(p, StackValidationPolicy) and (policy_config or {}).get(p.name) != "disabled"
+    ]
+    assert len(builds) == len(enabled)  # the library's servicer: one conversion per policy
+    builds.clear()
+    answer = shared.AnalyzeStack(request, None)
+    assert answer == expected
+    assert 1 <= len(builds) <= 2  # once with records, once without
+
+
+def test_shared_servicer_reports_unknowns_as_the_library_servicer(
+    runs: dict[str, ProgramRun],
+) -> None:
+    run = runs["shared-login"]
+    [promos] = [r for r in run.of_type(tokens.SENDING_LANE) if r.name == "acme-promos"]
+    smtp = {**promos.wire_inputs[tokens.LANE_SMTP], tokens.SMTP_USERNAME: UNKNOWN}
+    request = stack_request(
+        run.resources, {promos.urn: {**promos.wire_inputs, tokens.LANE_SMTP: smtp}}
+    )
+    library, shared = _servicers({})
+    expected = library.AnalyzeStack(request, None)
+    assert any("during preview" in d.message for d in expected.diagnostics)
+    assert shared.AnalyzeStack(request, None) == expected
 
 
 # -- what only the engine can show ------------------------------------------------------------

@@ -59,18 +59,7 @@ class RunningPack:
 
     def configure(self, config: Mapping[str, Any] | None = None) -> None:
         """Send a policy-pack config the way the CLI does (levels resolved per policy)."""
-        request = analyzer_pb2.ConfigureAnalyzerRequest()
-        for name, value in (config or {}).items():
-            policy = analyzer_pb2.PolicyConfig()
-            settings = value if isinstance(value, Mapping) else {"enforcementLevel": value}
-            properties = {k: v for k, v in settings.items() if k != "enforcementLevel"}
-            level = settings.get("enforcementLevel")
-            if level is None:
-                level = _default_levels(self)[name]
-            policy.enforcementLevel = LEVEL_VALUES[level]
-            policy.properties.update(properties)
-            request.policyConfig[name].CopyFrom(policy)
-        self.stub.Configure(request, timeout=10)
+        self.stub.Configure(configure_request(config, _default_levels(self)), timeout=10)
 
     def analyze(
         self, resource: RegisteredResource, properties: Any = None, with_parent: bool = True
@@ -90,20 +79,7 @@ class RunningPack:
         self, resources: Sequence[RegisteredResource], properties: Mapping[str, Any] | None = None
     ) -> list[Diagnostic]:
         """AnalyzeStack over *resources*; *properties* (URN → dict) replaces some properties."""
-        overrides = properties or {}
-        request = analyzer_pb2.AnalyzeStackRequest(
-            resources=[
-                analyzer_pb2.AnalyzerResource(
-                    type=r.type,
-                    name=r.name,
-                    urn=r.urn,
-                    properties=_struct(overrides.get(r.urn, r.wire_inputs)),
-                    parent=r.parent,
-                    dependencies=list(r.dependencies),
-                )
-                for r in resources
-            ]
-        )
+        request = stack_request(resources, properties)
         response = self.stub.AnalyzeStack(request, timeout=60)
         return [Diagnostic.of(d) for d in response.diagnostics]
 
@@ -113,6 +89,42 @@ class RunningPack:
         for resource in run.resources:
             found += self.analyze(resource)
         return found + self.analyze_stack(run.resources)
+
+
+def configure_request(
+    config: Mapping[str, Any] | None, default_levels: Mapping[str, str]
+) -> analyzer_pb2.ConfigureAnalyzerRequest:
+    """A policy-pack config as the CLI sends it: every named policy with a resolved level."""
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    for name, value in (config or {}).items():
+        policy = analyzer_pb2.PolicyConfig()
+        settings = value if isinstance(value, Mapping) else {"enforcementLevel": value}
+        properties = {k: v for k, v in settings.items() if k != "enforcementLevel"}
+        level = settings.get("enforcementLevel") or default_levels[name]
+        policy.enforcementLevel = LEVEL_VALUES[level]
+        policy.properties.update(properties)
+        request.policyConfig[name].CopyFrom(policy)
+    return request
+
+
+def stack_request(
+    resources: Sequence[RegisteredResource], properties: Mapping[str, Any] | None = None
+) -> analyzer_pb2.AnalyzeStackRequest:
+    """The AnalyzeStack request for *resources*; *properties* (URN → dict) replaces some."""
+    overrides = properties or {}
+    return analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r.type,
+                name=r.name,
+                urn=r.urn,
+                properties=_struct(overrides.get(r.urn, r.wire_inputs)),
+                parent=r.parent,
+                dependencies=list(r.dependencies),
+            )
+            for r in resources
+        ]
+    )
 
 
 _LEVEL_CACHE: dict[int, dict[str, str]] = {}
