@@ -16,6 +16,7 @@ from components import tokens
 from components.brand import Brand, BrandArgs
 from components.outputs import allowlist_output, lanes_output, passwords_output
 from components.passwords import lane_passwords, password_keys_in, warn_missing_passwords
+from sendlanes.collector import settle_collector
 from sendlanes.configload import stack_config_from_values
 from sendlanes.customerio import handoff_json
 from sendlanes.errors import UsageError
@@ -58,15 +59,22 @@ if secret_map is not None and listed is None:
         f"cannot tell from {stack_file} which lanes have an SMTP password; exporting one "
         "smtpPasswords entry per lane (null where none is set)"
     )
+# From here on the program allocates the SDK's many short-lived objects per resource; the
+# plan and config live until exit (see sendlanes.collector).
+settle_collector()
 passwords = lane_passwords(
     secret_map, [lane.key for lane in plan.lanes() if listed is None or lane.key in listed]
 )
 password_keys = listed if listed is not None else frozenset()
 intents = {category: str(kind) for category, kind in plan.catalog.intents.items()}
-brands = [
-    Brand(brand_resource_name(brand.name), BrandArgs(brand, passwords, password_keys, intents))
-    for brand in plan.brands
-]
+brands = []
+for brand_plan in plan.brands:  # a loop, not a comprehension: one stack frame less per resource
+    brands.append(
+        Brand(
+            brand_resource_name(brand_plan.name),
+            BrandArgs(brand_plan, passwords, password_keys, intents),
+        )
+    )
 warn_missing_passwords(
     plan,
     listed if secret_map is not None else frozenset(),

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 
 from components import tokens
-from components.dns import dns_record
+from components.dns import dns_record_args
 from components.sending_lane import SendingLane, SendingLaneArgs
 from sendlanes.naming import BrandNames, brand_names, lane_resource_name
 from sendlanes.plan import BrandPlan
@@ -50,7 +50,9 @@ class Brand(pulumi.ComponentResource):
         # registration, so each extra frame costs a little on every resource.
         self.dns_records = {}
         for named in names.records:
-            self.dns_records[named.resource_name] = dns_record(named, brand.zone_id, self)
+            self.dns_records[named.resource_name] = cloudflare.DnsRecord(
+                *dns_record_args(named, brand.zone_id, self)
+            )
         self.lanes = {}
         for lane in brand.lanes:
             aliases = [

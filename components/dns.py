@@ -16,13 +16,18 @@ from sendlanes.naming import NamedRecord
 from sendlanes.records import RecordType, wire_content
 
 
-def dns_record(
+def dns_record_args(
     named: NamedRecord,
     zone_id: str,
     parent: pulumi.Resource,
     aliases: Sequence[pulumi.Alias] = (),
-) -> cloudflare.DnsRecord:
-    """Register *named* as a child of *parent* (aliases keep its URN across lane renames)."""
+) -> tuple[str, cloudflare.DnsRecordArgs, pulumi.ResourceOptions]:
+    """How to register *named* as a child of *parent* (aliases keep its URN across lane
+    renames): ``cloudflare.DnsRecord(*dns_record_args(...))``.
+
+    Arguments rather than the resource: the SDK records the Python stack of every
+    registration, and a helper that constructed the record would add a frame to each.
+    """
     record = named.record
     args = cloudflare.DnsRecordArgs(
         zone_id=zone_id,
@@ -35,4 +40,4 @@ def dns_record(
         priority=record.priority if record.type is RecordType.MX else None,
     )
     options = pulumi.ResourceOptions(parent=parent, aliases=list(aliases) or None)
-    return cloudflare.DnsRecord(named.resource_name, args, opts=options)
+    return named.resource_name, args, options

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 
 from components import tokens
-from components.dns import dns_record
+from components.dns import dns_record_args
 from components.smtp_credential import SmtpCredential, SmtpCredentialArgs
 from sendlanes.customerio import password_config_path
 from sendlanes.naming import LaneNames, lane_names
@@ -37,9 +37,6 @@ class SendingLaneArgs:
 class SendingLane(pulumi.ComponentResource):
     """A sending lane: its records (``<brand>-<lane>-<purpose>…``) and SMTP credential."""
 
-    kind: pulumi.Output[str]
-    fqdn: pulumi.Output[str]
-    provider: pulumi.Output[str]
     dns_records: dict[str, cloudflare.DnsRecord]
     credential: SmtpCredential
 
@@ -63,7 +60,9 @@ class SendingLane(pulumi.ComponentResource):
                 pulumi.Alias(name=old_name, parent=urn)
                 for urn, (_, old_name) in zip(previous_urns, named.previous, strict=True)
             ]
-            self.dns_records[named.resource_name] = dns_record(named, args.zone_id, self, aliases)
+            self.dns_records[named.resource_name] = cloudflare.DnsRecord(
+                *dns_record_args(named, args.zone_id, self, aliases)
+            )
         self.credential = SmtpCredential(
             names.credential,
             SmtpCredentialArgs(
@@ -78,10 +77,21 @@ class SendingLane(pulumi.ComponentResource):
                 or None,
             ),
         )
-        self.kind = pulumi.Output.from_input(str(lane.kind))
-        self.fqdn = pulumi.Output.from_input(lane.fqdn)
-        self.provider = pulumi.Output.from_input(lane.provider)
+        self._lane = lane
         self.register_outputs(properties)
+
+    # Built when read (see SmtpCredential): the plan already holds the values.
+    @property
+    def kind(self) -> pulumi.Output[str]:
+        return pulumi.Output.from_input(str(self._lane.kind))
+
+    @property
+    def fqdn(self) -> pulumi.Output[str]:
+        return pulumi.Output.from_input(self._lane.fqdn)
+
+    @property
+    def provider(self) -> pulumi.Output[str]:
+        return pulumi.Output.from_input(self._lane.provider)
 
 
 def lane_properties(

@@ -30,10 +30,6 @@ class SmtpCredentialArgs:
 class SmtpCredential(pulumi.ComponentResource):
     """SMTP connection settings of one lane, with its password as a secret output."""
 
-    host: pulumi.Output[str]
-    port: pulumi.Output[int]
-    tls: pulumi.Output[str]
-    username: pulumi.Output[str | None]
     password: pulumi.Output[str | None] | None
 
     def __init__(
@@ -41,16 +37,31 @@ class SmtpCredential(pulumi.ComponentResource):
     ) -> None:
         properties = credential_properties(args)
         super().__init__(tokens.SMTP_CREDENTIAL, name, properties, opts)
-        self.host = pulumi.Output.from_input(args.smtp.host)
-        self.port = pulumi.Output.from_input(args.smtp.port)
-        self.tls = pulumi.Output.from_input(str(args.smtp.tls))
-        self.username = pulumi.Output.from_input(args.smtp.username)
+        self._smtp = args.smtp
         self.password = args.password
         outputs: dict[str, object] = dict(properties)
         if args.password is not None:
             # Secret again on purpose: whatever the caller passed, state keeps it encrypted.
             outputs[tokens.CREDENTIAL_PASSWORD] = pulumi.Output.secret(cast(Any, args.password))
         self.register_outputs(outputs)
+
+    # Built when read, not in the constructor: most programs never read them, and every
+    # Output costs the SDK a few futures on every one of a large stack's lanes.
+    @property
+    def host(self) -> pulumi.Output[str]:
+        return pulumi.Output.from_input(self._smtp.host)
+
+    @property
+    def port(self) -> pulumi.Output[int]:
+        return pulumi.Output.from_input(self._smtp.port)
+
+    @property
+    def tls(self) -> pulumi.Output[str]:
+        return pulumi.Output.from_input(str(self._smtp.tls))
+
+    @property
+    def username(self) -> pulumi.Output[str | None]:
+        return pulumi.Output.from_input(self._smtp.username)
 
 
 def credential_properties(args: SmtpCredentialArgs) -> dict[str, object]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import time
 from typing import TYPE_CHECKING, Any
 
+from sendlanes.collector import settle_collector
 from sendlanes.commands._options import (
     add_format_option,
     add_source_options,
@@ -30,8 +30,6 @@ PHASES = {"zones": "verify: zones", "dns": "verify: dns", "checks": "verify: che
 #: Threads running checks in each process. The waves warm the cache, so checks mostly
 #: compute (one thread at a time in Python); two cover a question the waves did not foresee.
 CHECK_THREADS = 2
-#: Allocations between young-generation collections (CPython's default is 700).
-GC_THRESHOLD = 50_000
 #: Lanes per worker process below which another process is not worth starting.
 LANES_PER_JOB = 150
 #: Rounds through the servers per question (a lost UDP datagram is retried).
@@ -191,8 +189,7 @@ def run(args: argparse.Namespace) -> int:
     lanes = plan.select_lanes(args.lane)
     # The plan and config live until exit: keep the cycle collector from walking them again
     # and again while the run allocates answers and checks (a third of a large run's time).
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    settle_collector()
     route = _route(args, QueryStats())
     jobs = args.jobs if args.jobs is not None else default_jobs(len(lanes))
     with Progress(len(lanes), "verify", enabled=args.progress) as bar:
