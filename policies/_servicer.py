@@ -10,7 +10,7 @@ enforcement levels and config, same diagnostics, same "can't run during preview"
 :func:`install` puts it in place before ``PolicyPack`` builds its server. It relies on
 helpers of ``pulumi_policy``'s servicer that are not public API; when an installed version no
 longer has them, :func:`install` leaves the library's own servicer in place (correct, only
-slower), and ``tests/rules/test_pack_servicer.py`` fails so the change is noticed.
+slower), and ``tests/test_policy_pack.py`` fails so the change is noticed.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 LIBRARY_SERVICER: Any = library._PolicyAnalyzerServicer
-_NotApplicable: Any = getattr(library, "_NotApplicableError", None)
+#: What a policy raises to say it does not apply (no exception type: ``except ()`` catches none).
+_NOT_APPLICABLE: Any = getattr(library, "_NotApplicableError", ())
 
 REQUIRED_HELPERS = (
     "_configure_runtime_settings",
@@ -91,9 +92,7 @@ class SharedStackServicer(LIBRARY_SERVICER):  # type: ignore[misc]
                     asyncio.run(_awaited(result))
             except UnknownValueError as error:
                 response.diagnostics.append(self._cannot_run(policy, error))
-            except Exception as error:
-                if _NotApplicable is None or not isinstance(error, _NotApplicable):
-                    raise
+            except _NOT_APPLICABLE as error:
                 response.not_applicable.append(
                     proto.PolicyNotApplicable(
                         policy_name=policy.name, reason=getattr(error, "reason", None) or ""
