@@ -7,13 +7,13 @@ its 1-based line, so every error can say ``Pulumi.prod.yaml:42: brands[0].lanes[
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from sendlanes.collector import collector_paused
 
 PathKey = tuple[str | int, ...]
 
@@ -159,21 +159,3 @@ def load_with_positions(text: str) -> tuple[Any, Positions]:
     except RecursionError as error:
         raise YamlSyntaxError(None, "YAML nesting is too deep") from error
     return data, Positions(lines)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building a large tree of live objects.
-
-    Each burst of allocations triggers a collection that traverses every object built so far,
-    so a stack file with thousands of lanes spent most of its parse time in the collector. The
-    trees built here hold no reference cycles (reference counting frees them), so pausing
-    changes nothing but the time.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -51,6 +51,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so other commands do not pay for the lane model and the rules.
+    from sendlanes.collector import collector_paused
     from sendlanes.plan import build_plan
     from sendlanes.rules import (
         RULES,
@@ -60,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
         facts_from_plan,
         load_policy_config,
     )
-    from sendlanes.yamlpos import collector_paused
 
     policy = (
         load_policy_config(args.policy_config, RULES)

@@ -49,8 +49,8 @@ def _date(text: str) -> datetime.date:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `sendlanes --help` and other commands do not pay for pydantic.
+    from sendlanes.collector import collector_paused
     from sendlanes.plan import build_plan
-    from sendlanes.yamlpos import collector_paused
 
     # Everything this command builds stays alive until it exits; the cyclic collector would
     # only re-scan it (a third of the run time for a 3,000-lane stack).

@@ -7,7 +7,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from sendlanes.collector import settle_collector
+from sendlanes.collector import collector_paused, settle_collector
 from sendlanes.commands._options import (
     add_format_option,
     add_source_options,
@@ -185,10 +185,12 @@ def run(args: argparse.Namespace) -> int:
     from sendlanes.progress import Progress
     from sendlanes.verify_jobs import verify_in_processes
 
-    plan = build_plan(load_stack(args))
-    lanes = plan.select_lanes(args.lane)
-    # The plan and config live until exit: keep the cycle collector from walking them again
-    # and again while the run allocates answers and checks (a third of a large run's time).
+    # The config and plan live until exit: the cycle collector would only walk them again
+    # and again, while they are built (a third of the load time for a 3,000-lane stack) and
+    # while the run allocates answers and checks (a third of the checking time).
+    with collector_paused():
+        plan = build_plan(load_stack(args))
+        lanes = plan.select_lanes(args.lane)
     settle_collector()
     route = _route(args, QueryStats())
     jobs = args.jobs if args.jobs is not None else default_jobs(len(lanes))
