@@ -14,6 +14,7 @@ the ``!size`` suffix of report URIs is obsolete. ``DmarcSpec.RFC7489`` judges by
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -283,13 +284,19 @@ def _has_repeated_tags(pairs: list[tuple[str, str]], reader: _Reader) -> bool:
     return bool(repeated)
 
 
+#: Distinct record texts remembered (every brand has a few).
+ANALYSES_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=ANALYSES_KEPT)
 def analyze_dmarc_record(text: str, spec: DmarcSpec = DmarcSpec.RFC9989) -> DmarcAnalysis:
     """Judge one DMARC record's text; never raises.
 
     Syntax follows RFC 9989 §4.8 (tag names and keyword values are case-insensitive, the
     ``DMARC1`` version is not; whitespace around ``=``, ``;``, ``,`` and ``:`` is allowed).
     Unknown tags are ignored with a note; a repeated tag invalidates the record (RFC 6376
-    §3.2 tag-list rules, which DMARC records follow).
+    §3.2 tag-list rules, which DMARC records follow). The analysis is immutable and
+    remembered by text: the lanes of a brand publish the same record again and again.
     """
     reader = _Reader(spec)
     if not is_dmarc_record(text):

@@ -2,16 +2,19 @@
 
 Pure: no DNS. Every term is checked before anything is evaluated (RFC 7208 §4.6: a syntax
 error anywhere in the record is a permerror), and all bad terms are reported together in one
-:class:`SpfSyntaxError`.
+:class:`SpfSyntaxError`. Parsed records are immutable and remembered by their text: a verify
+run meets each provider's ``include:`` record once per lane that uses it.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from sendlanes.auth.spf_macro import (
     MacroString,
@@ -87,16 +90,16 @@ SpfTerm = Mechanism | Modifier
 
 @dataclass(frozen=True)
 class SpfRecord:
-    """A parsed ``v=spf1`` record."""
+    """A parsed ``v=spf1`` record (its derived views are computed once: it never changes)."""
 
     text: str
     terms: tuple[SpfTerm, ...]
 
-    @property
+    @cached_property
     def mechanisms(self) -> tuple[Mechanism, ...]:
         return tuple(t for t in self.terms if isinstance(t, Mechanism))
 
-    @property
+    @cached_property
     def modifiers(self) -> tuple[Modifier, ...]:
         return tuple(t for t in self.terms if isinstance(t, Modifier))
 
@@ -104,15 +107,15 @@ class SpfRecord:
         """The modifier called *name* (redirect and exp appear at most once)."""
         return next((m for m in self.modifiers if m.name == name), None)
 
-    @property
+    @cached_property
     def redirect(self) -> Modifier | None:
         return self.modifier("redirect")
 
-    @property
+    @cached_property
     def explanation(self) -> Modifier | None:
         return self.modifier("exp")
 
-    @property
+    @cached_property
     def reachable_mechanisms(self) -> tuple[Mechanism, ...]:
         """Mechanisms evaluation can reach: everything up to and including the first ``all``."""
         mechanisms = self.mechanisms
@@ -121,7 +124,7 @@ class SpfRecord:
                 return mechanisms[: index + 1]
         return mechanisms
 
-    @property
+    @cached_property
     def effective_redirect(self) -> Modifier | None:
         """``redirect=``, unless an ``all`` mechanism makes it unreachable (RFC 7208 §6.1)."""
         if any(m.kind is MechanismKind.ALL for m in self.mechanisms):
@@ -208,6 +211,11 @@ class _TermError(Exception):
         super().__init__(message)
 
 
+#: Distinct record texts remembered (a large run sees a few hundred).
+PARSED_RECORDS_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=PARSED_RECORDS_KEPT)
 def parse_spf_record(text: str) -> SpfRecord:
     """Parse an SPF record.
 
