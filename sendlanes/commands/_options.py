@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,7 +80,9 @@ def parse_servers(specs: Sequence[str], option: str = "--nameserver") -> list[tu
 def emit_json(document: Any) -> None:
     # One write: json.dump writes every token separately, which with PYTHONUNBUFFERED=1 (common
     # in containers and CI) is one system call per token — seconds for a large plan.
-    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+    from sendlanes.jsonout import dumps_indented
+
+    sys.stdout.write(dumps_indented(document) + "\n")
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
