@@ -163,3 +163,22 @@ def test_worker_processes_give_the_same_report_as_one_process() -> None:
     assert one.exit_code() == 0
     # Each process asks the shared names (provider includes) itself: a few more queries.
     assert one.queries["queries"] <= two.queries["queries"] < one.queries["queries"] * 1.2
+
+
+def test_checks_on_several_threads_give_the_same_report_in_plan_order() -> None:
+    updates: list[tuple[str, int, int]] = []
+    with DictDnsServer.start(dict_zone(GENERATED)) as server:
+        one = verify_lanes(GENERATED, GENERATED.lanes(), DirectRoute(Resolver([server.address])))
+        three = verify_lanes(
+            GENERATED,
+            GENERATED.lanes(),
+            DirectRoute(Resolver([server.address])),
+            concurrency=3,
+            on_progress=lambda *update: updates.append(update),
+        )
+    assert three.to_json()["lanes"] == one.to_json()["lanes"]
+    assert three.to_json()["brands"] == one.to_json()["brands"]
+    checks = [done for phase, done, _ in updates if phase == "checks"]
+    total = len(GENERATED.lanes()) + len(three.brands)
+    assert sorted(checks) == checks and checks[-1] == total  # every task counted once
+    assert {t for phase, _, t in updates if phase == "checks"} == {total}

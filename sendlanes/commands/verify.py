@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json")
 PHASES = {"zones": "verify: zones", "dns": "verify: dns", "checks": "verify: checks"}
-#: Threads running checks in each process. The waves warm the cache, so checks mostly
-#: compute (one thread at a time in Python); two cover a question the waves did not foresee.
-CHECK_THREADS = 2
+#: Threads running checks in each process. The waves warm the cache, so checks compute
+#: (one thread at a time in Python): a second thread made a 1,500-lane share ~15% slower
+#: in GIL hand-overs, and a question the waves did not foresee is rare (one round trip).
+CHECK_THREADS = 1
 #: Lanes per worker process below which another process is not worth starting.
 LANES_PER_JOB = 150
 #: Rounds through the servers per question (a lost UDP datagram is retried).
