@@ -16,7 +16,7 @@ from components import tokens
 from components.brand import Brand, BrandArgs
 from components.outputs import allowlist_output, lanes_output, passwords_output
 from components.passwords import lane_passwords, password_keys_in, warn_missing_passwords
-from sendlanes.collector import settle_collector
+from sendlanes.collector import collector_paused, settle_collector
 from sendlanes.configload import stack_config_from_values
 from sendlanes.customerio import handoff_json
 from sendlanes.errors import UsageError
@@ -42,16 +42,19 @@ def read_plan(config: pulumi.Config, stack_file: Path, password_keys: frozenset[
 
 config = pulumi.Config(tokens.CONFIG_NAMESPACE)
 stack_file = Path(f"Pulumi.{pulumi.get_stack()}.yaml")
-listed = password_keys_in(stack_file)
-try:
-    plan = read_plan(config, stack_file, listed or frozenset())
-except UsageError as error:
-    # RunError: the language host prints the message alone, without a traceback.
-    problems = error.lines()
-    raise pulumi.RunError(
-        f"sendlanes: {len(problems)} problem(s) in the stack config; nothing was changed:\n"
-        + "\n".join(f"  {line}" for line in problems)
-    ) from None
+# The config and the plan live until exit: the cycle collector would only walk them again
+# and again while they are built (see sendlanes.collector).
+with collector_paused():
+    listed = password_keys_in(stack_file)
+    try:
+        plan = read_plan(config, stack_file, listed or frozenset())
+    except UsageError as error:
+        # RunError: the language host prints the message alone, without a traceback.
+        problems = error.lines()
+        raise pulumi.RunError(
+            f"sendlanes: {len(problems)} problem(s) in the stack config; nothing was changed:\n"
+            + "\n".join(f"  {line}" for line in problems)
+        ) from None
 
 secret_map = config.get_secret_object(tokens.CONFIG_SMTP_PASSWORDS)
 if secret_map is not None and listed is None:
