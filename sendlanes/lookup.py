@@ -127,8 +127,10 @@ class Resolver(FollowingLookup):
         :raises DnsTemporaryError: no verdict (timeout, SERVFAIL, REFUSED, deadline passed).
         """
         key = (name.rstrip(".").lower(), rdtype.upper())
-        outcome: Outcome | None
-        while True:
+        # Most questions of a run are answered from the cache: read it without the lock (a
+        # dictionary read is atomic); only a miss takes the lock to claim the question.
+        outcome: Outcome | None = self._cache.get(key)
+        while outcome is None:
             with self._lock:
                 if key in self._cache:
                     outcome = self._cache[key]

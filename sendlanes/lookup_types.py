@@ -101,6 +101,11 @@ def follow_aliases(step: AnswerStep, name: str, rdtype: str) -> DnsAnswer:
         :data:`MAX_CNAME_HOPS` links.
     """
     answer = step(name, rdtype)
+    if answer.records or not answer.aliases or rdtype == "CNAME":
+        # Nothing to follow (most answers): the step's own answer, under the name asked for.
+        if answer.name == name and answer.rdtype == rdtype:
+            return answer
+        return DnsAnswer(name, rdtype, answer.records, answer.aliases)
     aliases = list(answer.aliases)
     while not answer.records and answer.aliases and rdtype != "CNAME":
         tail = answer.aliases[-1]

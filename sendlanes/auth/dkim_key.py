@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -113,8 +114,13 @@ def _ed25519_key(data: bytes) -> DkimPublicKey:
     return DkimPublicKey(KeyAlgorithm.ED25519, 8 * ED25519_KEY_OCTETS)
 
 
+#: Distinct keys remembered: config validation, the plan and verify each meet every key.
+KEYS_KEPT = 8192
+
+
+@functools.lru_cache(maxsize=KEYS_KEPT)
 def parse_public_key(p: str, algorithm: KeyAlgorithm | None = None) -> DkimPublicKey:
-    """Decode a DKIM ``p=`` value into its algorithm and size.
+    """Decode a DKIM ``p=`` value into its algorithm and size (remembered: it is pure).
 
     With *algorithm* given (the record's ``k=``), the key must be of that type. Without it the
     type is detected: 32 octets is an Ed25519 key (RFC 8463 §4.2), anything else must be an

@@ -9,6 +9,7 @@ give the values a receiver uses once RFC 9989 defaults are applied.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -103,6 +104,11 @@ def _mailto_address(uri: str, rest: str) -> tuple[str, str]:
     return f"{local}@{domain}", domain
 
 
+#: Distinct report URIs remembered (every lane of a brand names the same ones).
+URIS_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=URIS_KEPT)
 def parse_report_uri(text: str) -> ReportUri:
     """Parse one DMARC report URI with an optional ``!size`` suffix (RFC 9989 §4.8).
 
