@@ -15,8 +15,6 @@ import datetime
 import ipaddress
 import json
 import socket
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -110,6 +108,11 @@ HttpGet = Callable[[str, Mapping[str, str], float], HttpAnswer]
 
 def urllib_get(url: str, headers: Mapping[str, str], timeout: float) -> HttpAnswer:
     """:data:`HttpGet` over :mod:`urllib.request` (HTTP errors are answers, not exceptions)."""
+    # Imported here: every sendlanes command registers this module's subcommand, and
+    # urllib.request (http.client, email, ...) would add ~50 ms to each start-up.
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers=dict(headers), method="GET")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
