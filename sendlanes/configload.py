@@ -112,7 +112,7 @@ def stack_config_from_values(
     The engine passes values, not the file; when *stack_file* exists, its lines are used so
     errors still read ``Pulumi.prod.yaml:42: brands[0]...``.
     """
-    positions = Positions({})
+    positions = Positions()
     file_paths: dict[str, Path_] = {}
     source = "stack config"
     if stack_file is not None:
@@ -121,7 +121,7 @@ def stack_config_from_values(
             _, positions = load_with_positions(stack_file.read_text(encoding="utf-8"))
             file_paths = {field: ("config", key) for key, field in KNOWN_KEYS.items()}
         except (OSError, UnicodeDecodeError, YamlSyntaxError):
-            positions = Positions({})  # values may come from elsewhere (ESC, --config)
+            positions = Positions()  # values may come from elsewhere (ESC, --config)
     report = _Report(source, positions, file_paths)
     data: dict[str, Any] = {"brands": brands, "smtpPasswords": sorted(password_keys)}
     if categories is not None:

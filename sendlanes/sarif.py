@@ -117,7 +117,7 @@ class FindingLocator:
         try:
             document, positions = load_with_positions(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, YamlSyntaxError):
-            return cls(Positions({}), ())
+            return cls(Positions(), ())
         brands: Any = ()
         if isinstance(document, Mapping) and isinstance(document.get("config"), Mapping):
             brands = document["config"].get(BRANDS_KEY, ())

@@ -1,8 +1,11 @@
 """YAML loading that remembers where every value came from.
 
 Pydantic reports errors by location (``brands.0.lanes.2.smtp.port``); people fix files by line.
-:func:`load_with_positions` returns the plain data together with a map from each key path to
-its 1-based line, so every error can say ``Pulumi.prod.yaml:42: brands[0].lanes[2].smtp.port``.
+:func:`load_with_positions` returns the plain data together with :class:`Positions`, which
+finds the 1-based line of any key path, so every error can say
+``Pulumi.prod.yaml:42: brands[0].lanes[2].smtp.port``. Lines are looked up in the parser's
+node tree when asked: a valid file never asks, and recording the line of each of a large
+stack's ~80,000 values up front took longer than building the values.
 """
 
 from __future__ import annotations
@@ -15,23 +18,43 @@ import yaml
 
 from sendlanes.collector import collector_paused
 
-PathKey = tuple[str | int, ...]
-
 
 @dataclass(frozen=True)
 class Positions:
     """Line numbers of the values of a loaded document, by key path."""
 
-    lines: dict[PathKey, int]
+    #: the document's node tree (merge keys already flattened), or None for no document
+    root: yaml.Node | None = None
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
-        """The line of *path*, or of its closest ancestor that has one."""
-        key = tuple(path)
-        while key:
-            if key in self.lines:
-                return self.lines[key]
-            key = key[:-1]
-        return self.lines.get((), None)
+        """The line of *path*, or of its closest ancestor that has one.
+
+        A mapping entry's line is its key's (where a person looks for "this field"); a
+        sequence item's is the item's own.
+        """
+        node = self.root
+        if node is None:
+            return None
+        line: int = node.start_mark.line + 1
+        for part in path:
+            found = _child(node, part)
+            if found is None:
+                break
+            line, node = found
+        return line
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[int, yaml.Node] | None:
+    """(line, node) of the entry *part* of *node*, if it has one."""
+    if isinstance(node, yaml.MappingNode):
+        # The last entry of a key is the one in force (a key written after a merge key).
+        for key_node, value_node in reversed(node.value):
+            if key_node.value == part:
+                return key_node.start_mark.line + 1, value_node
+    elif isinstance(node, yaml.SequenceNode) and type(part) is int and 0 <= part < len(node.value):
+        item: yaml.Node = node.value[part]
+        return item.start_mark.line + 1, item
+    return None
 
 
 class YamlSyntaxError(Exception):
@@ -69,52 +92,29 @@ class _PositionLoader(_BaseLoader):
         return _resolve_tag(self, kind, value, implicit)
 
 
-def _construct_mapping(loader: _PositionLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str | int | float | bool) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, "mapping keys must be plain scalars", key_node.start_mark
-            )
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    return mapping
-
-
-_PositionLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _build(
-    loader: _PositionLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int]
-) -> Any:
-    """Construct *node* and record the line of every value in it, in one walk.
-
-    Equivalent to ``construct_document`` followed by a second walk recording each node's line,
-    in a single pass; strings, lists and mappings skip the constructor's dispatch.
-    """
-    lines.setdefault(path, node.start_mark.line + 1)
+def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
+    """Construct *node*: ``construct_document`` without its dispatch for strings, lists and
+    mappings, and with merge keys flattened in the node tree (:class:`Positions` walks it)."""
     tag = node.tag
     if tag == _STR_TAG:
         return node.value
     if tag == _SEQ_TAG and isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
+        return [_build(loader, item) for item in node.value]
     if tag == _MAP_TAG and isinstance(node, yaml.MappingNode):
+        own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
+        # Merged entries come first, then the mapping's own, which override them (YAML merge
+        # keys); only a key written twice in the mapping itself is a duplicate.
         loader.flatten_mapping(node)
+        merged = len(node.value) - own
         mapping: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        own_keys: set[Any] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             if key_node.tag == _STR_TAG:
                 key = key_node.value
             else:
@@ -123,17 +123,25 @@ def _build(
                 raise yaml.constructor.ConstructorError(
                     None, None, "mapping keys must be plain scalars", key_node.start_mark
                 )
-            if key in mapping:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            child = (*path, key_node.value)
-            # The key's line is where a person looks for "this field".
-            lines[child] = key_node.start_mark.line + 1
-            mapping[key] = _build(loader, value_node, child, lines)
+            if index >= merged:
+                if key in own_keys:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                own_keys.add(key)
+            mapping[key] = _build(loader, value_node)
         return mapping
     # Other scalars (int, bool, null, dates) and explicitly tagged nodes.
     return loader.construct_object(node, deep=True)
+
+
+# Mappings reached through the constructor (inside explicitly tagged nodes) follow the same
+# rules: merge keys, duplicates, plain scalar keys.
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> Any:
+    return _build(loader, node)
+
+
+_PositionLoader.add_constructor(_MAP_TAG, _construct_mapping)
 
 
 def load_with_positions(text: str) -> tuple[Any, Positions]:
@@ -144,9 +152,8 @@ def load_with_positions(text: str) -> tuple[Any, Positions]:
             with collector_paused():
                 node = loader.get_single_node()
                 if node is None:
-                    return None, Positions({})
-                lines: dict[PathKey, int] = {}
-                data = _build(loader, node, (), lines)
+                    return None, Positions()
+                data = _build(loader, node)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
@@ -158,4 +165,4 @@ def load_with_positions(text: str) -> tuple[Any, Positions]:
         raise YamlSyntaxError(None, f"YAML error: {error}") from error
     except RecursionError as error:
         raise YamlSyntaxError(None, "YAML nesting is too deep") from error
-    return data, Positions(lines)
+    return data, Positions(node)

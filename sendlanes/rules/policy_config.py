@@ -95,7 +95,7 @@ def parse_policy_config(
 
     :raises PolicyConfigError: listing every problem with its file, line and key.
     """
-    where = positions or Positions({})
+    where = positions or Positions()
     problems: list[str] = []
 
     def report(path: Sequence[str], message: str) -> None:

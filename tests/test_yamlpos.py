@@ -1,0 +1,93 @@
+"""Positions: the line of every key path of a loaded document, or of its closest ancestor."""
+
+from __future__ import annotations
+
+import pytest
+
+from sendlanes.yamlpos import YamlSyntaxError, load_with_positions
+
+DOCUMENT = """\
+config:
+  sendlanes:brands:
+  - name: acme
+    domain: acme.example
+    lanes:
+    - name: receipts
+      smtp: &smtp
+        port: 587
+        host: smtp.example.com
+    - name: promos
+      smtp:
+        <<: *smtp
+        port: 2525
+    tags: [a, b,
+      c]
+  other:key: 1
+  "quoted key": yes
+  7: seven
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ((), 1),
+        (("config",), 1),
+        (("config", "sendlanes:brands"), 2),
+        (("config", "sendlanes:brands", 0), 3),  # a sequence item: its own line
+        (("config", "sendlanes:brands", 0, "domain"), 4),  # a mapping entry: its key's line
+        (("config", "sendlanes:brands", 0, "lanes", 0, "smtp", "port"), 8),
+        (("config", "sendlanes:brands", 0, "lanes", 1, "smtp", "port"), 13),
+        # Merged from the anchor: the line where the value is written.
+        (("config", "sendlanes:brands", 0, "lanes", 1, "smtp", "host"), 9),
+        (("config", "sendlanes:brands", 0, "tags", 2), 15),
+        (("config", "quoted key"), 17),
+        (("config", "7"), 18),  # keys are matched by their text, as written
+    ],
+)
+def test_the_line_of_each_path(path: tuple[str | int, ...], line: int) -> None:
+    _, positions = load_with_positions(DOCUMENT)
+    assert positions.line_of(path) == line
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        (("config", "sendlanes:brands", 0, "lanes", 5, "name"), 5),  # no lane 5: "lanes:"
+        (("config", "sendlanes:brands", 0, "domain", "deeper"), 4),  # into a scalar
+        (("config", "sendlanes:brands", -1), 2),  # negative indexes are not positions
+        (("config", "sendlanes:brands", True), 2),  # nor booleans
+        (("config", "missing", "x"), 1),
+        (("nothing",), 1),
+    ],
+)
+def test_a_path_that_does_not_exist_gives_its_closest_ancestor(
+    path: tuple[str | int, ...], line: int
+) -> None:
+    _, positions = load_with_positions(DOCUMENT)
+    assert positions.line_of(path) == line
+
+
+def test_the_data_is_plain_and_merged() -> None:
+    data, _ = load_with_positions(DOCUMENT)
+    promos = data["config"]["sendlanes:brands"][0]["lanes"][1]
+    assert promos["smtp"] == {"port": 2525, "host": "smtp.example.com"}
+    assert data["config"][7] == "seven" and data["config"]["quoted key"] is True
+
+
+def test_an_empty_document_has_no_lines() -> None:
+    data, positions = load_with_positions("")
+    assert data is None and positions.line_of(("config",)) is None
+
+
+def test_a_duplicate_key_is_a_syntax_error_with_its_line() -> None:
+    with pytest.raises(YamlSyntaxError) as raised:
+        load_with_positions("config:\n  a: 1\n  a: 2\n")
+    assert raised.value.line == 3 and "duplicate key" in raised.value.message
+
+
+def test_a_key_written_twice_beside_a_merge_key_is_still_a_duplicate() -> None:
+    text = "base: &b {port: 1}\nlane:\n  <<: *b\n  port: 2\n  port: 3\n"
+    with pytest.raises(YamlSyntaxError) as raised:
+        load_with_positions(text)
+    assert raised.value.line == 5 and "duplicate key 'port'" in raised.value.message
