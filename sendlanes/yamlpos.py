@@ -80,6 +80,9 @@ class _PositionLoader(_BaseLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._plain_tags: dict[str, str] = {}
+        #: id(mapping node) → how many of its entries came from merge keys. Flattening
+        #: rewrites a node in place, and an alias reaches the same node again.
+        self.merged_entries: dict[int, int] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         # A plain scalar's tag depends on its text alone (no path resolvers here), and stack
@@ -107,11 +110,11 @@ def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
     if tag == _SEQ_TAG and isinstance(node, yaml.SequenceNode):
         return [_build(loader, item) for item in node.value]
     if tag == _MAP_TAG and isinstance(node, yaml.MappingNode):
-        own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
         # Merged entries come first, then the mapping's own, which override them (YAML merge
-        # keys); only a key written twice in the mapping itself is a duplicate.
-        loader.flatten_mapping(node)
-        merged = len(node.value) - own
+        # keys); only a key written twice in one mapping is a duplicate.
+        merged = loader.merged_entries.get(id(node))
+        if merged is None:
+            merged = loader.merged_entries[id(node)] = _flatten(loader, node)
         mapping: dict[Any, Any] = {}
         own_keys: set[Any] = set()
         for index, (key_node, value_node) in enumerate(node.value):
@@ -133,6 +136,19 @@ def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
         return mapping
     # Other scalars (int, bool, null, dates) and explicitly tagged nodes.
     return loader.construct_object(node, deep=True)
+
+
+def _flatten(loader: _PositionLoader, node: yaml.MappingNode) -> int:
+    """Flatten *node*'s merge keys in place; the number of entries they brought in."""
+    sources = [value for key, value in node.value if key.tag == _MERGE_TAG]
+    own = len(node.value) - len(sources)
+    for source in sources:
+        # A merged mapping written in place is never built on its own: check it here.
+        for mapping in source.value if isinstance(source, yaml.SequenceNode) else [source]:
+            if isinstance(mapping, yaml.MappingNode):
+                _build(loader, mapping)
+    loader.flatten_mapping(node)
+    return len(node.value) - own
 
 
 # Mappings reached through the constructor (inside explicitly tagged nodes) follow the same

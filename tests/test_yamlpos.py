@@ -91,3 +91,21 @@ def test_a_key_written_twice_beside_a_merge_key_is_still_a_duplicate() -> None:
     with pytest.raises(YamlSyntaxError) as raised:
         load_with_positions(text)
     assert raised.value.line == 5 and "duplicate key 'port'" in raised.value.message
+
+
+def test_a_mapping_with_a_merge_key_can_be_reused_through_its_alias() -> None:
+    text = (
+        "relay: &relay {host: smtp.example.com, port: 587}\n"
+        "alt: &alt\n  <<: *relay\n  port: 2525\n"
+        "lanes:\n  - smtp: *alt\n  - smtp: {<<: [*alt, *relay], user: u}\n"
+    )
+    data, _ = load_with_positions(text)
+    assert data["lanes"][0]["smtp"] == {"host": "smtp.example.com", "port": 2525}
+    # In a list of merged mappings the earlier one wins (the YAML merge-key type).
+    assert data["lanes"][1]["smtp"] == {"host": "smtp.example.com", "port": 2525, "user": "u"}
+
+
+def test_a_duplicate_inside_a_merged_mapping_written_in_place_is_reported() -> None:
+    with pytest.raises(YamlSyntaxError) as raised:
+        load_with_positions("m: {<<: {x: 1, x: 2}, y: 3}\n")
+    assert "duplicate key 'x'" in raised.value.message

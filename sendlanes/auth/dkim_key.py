@@ -118,7 +118,7 @@ def _ed25519_key(data: bytes) -> DkimPublicKey:
 KEYS_KEPT = 8192
 
 
-@functools.lru_cache(maxsize=KEYS_KEPT)
+@functools.lru_cache(maxsize=KEYS_KEPT, typed=True)  # "rsa" is not KeyAlgorithm.RSA here
 def parse_public_key(p: str, algorithm: KeyAlgorithm | None = None) -> DkimPublicKey:
     """Decode a DKIM ``p=`` value into its algorithm and size (remembered: it is pure).
 

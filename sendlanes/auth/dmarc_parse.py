@@ -288,7 +288,7 @@ def _has_repeated_tags(pairs: list[tuple[str, str]], reader: _Reader) -> bool:
 ANALYSES_KEPT = 4096
 
 
-@functools.lru_cache(maxsize=ANALYSES_KEPT)
+@functools.lru_cache(maxsize=ANALYSES_KEPT, typed=True)  # "rfc9989" is not DmarcSpec.RFC9989 here
 def analyze_dmarc_record(text: str, spec: DmarcSpec = DmarcSpec.RFC9989) -> DmarcAnalysis:
     """Judge one DMARC record's text; never raises.
 
