@@ -10,6 +10,7 @@ stack's ~80,000 values up front took longer than building the values.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -79,67 +80,83 @@ _resolve_tag: Callable[[Any, Any, Any, Any], str] = yaml.resolver.BaseResolver.r
 class _PositionLoader(_BaseLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self._plain_tags: dict[str, str] = {}
+        # libyaml's composer asks for every node's tag. A tag depends on the node's kind and
+        # text alone (the class's implicit resolvers; no path resolvers here), and stack files
+        # repeat the same few hundred texts thousands of times: match the regexes once per
+        # text, and answer repeats from a C-level cache instead of a Python call per node.
+        # (The cache holds the class, not this loader, so it makes no reference cycle.)
+        cached = functools.lru_cache(maxsize=None)(functools.partial(_resolve_tag, type(self)))
+        setattr(self, "resolve", cached)  # noqa: B010 - replaces the method on this instance
         #: id(mapping node) → how many of its entries came from merge keys. Flattening
         #: rewrites a node in place, and an alias reaches the same node again.
         self.merged_entries: dict[int, int] = {}
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        # A plain scalar's tag depends on its text alone (no path resolvers here), and stack
-        # files repeat the same few hundred texts thousands of times: match the regexes once.
-        if kind is yaml.ScalarNode and implicit[0]:
-            tag = self._plain_tags.get(value)
-            if tag is None:
-                tag = self._plain_tags[value] = _resolve_tag(self, kind, value, implicit)
-            return tag
-        return _resolve_tag(self, kind, value, implicit)
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+#: Keys PyYAML's ``flatten_mapping`` rewrites: ``<<`` (merge) and ``=`` (value).
+_FLATTENED_KEY_TAGS = frozenset({_MERGE_TAG, "tag:yaml.org,2002:value"})
 
 
 def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
     """Construct *node*: ``construct_document`` without its dispatch for strings, lists and
-    mappings, and with merge keys flattened in the node tree (:class:`Positions` walks it)."""
+    mappings, and with merge keys flattened in the node tree (:class:`Positions` walks it).
+
+    Most values are strings, so a string item or value is read in place rather than through
+    another call."""
     tag = node.tag
     if tag == _STR_TAG:
         return node.value
     if tag == _SEQ_TAG and isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item) for item in node.value]
+        return [item.value if item.tag == _STR_TAG else _build(loader, item) for item in node.value]
     if tag == _MAP_TAG and isinstance(node, yaml.MappingNode):
-        # Merged entries come first, then the mapping's own, which override them (YAML merge
-        # keys); only a key written twice in one mapping is a duplicate.
         merged = loader.merged_entries.get(id(node))
         if merged is None:
             merged = loader.merged_entries[id(node)] = _flatten(loader, node)
         mapping: dict[Any, Any] = {}
-        own_keys: set[Any] = set()
+        # Merged entries come first, then the mapping's own, which override them (YAML merge
+        # keys); only a key written twice in one mapping is a duplicate.
         for index, (key_node, value_node) in enumerate(node.value):
-            if key_node.tag == _STR_TAG:
-                key = key_node.value
-            else:
-                key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
+            key = key_node.value if key_node.tag == _STR_TAG else _key(loader, key_node)
+            if index >= merged and key in mapping and _own_duplicate(loader, node, merged, index):
                 raise yaml.constructor.ConstructorError(
-                    None, None, "mapping keys must be plain scalars", key_node.start_mark
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
-            if index >= merged:
-                if key in own_keys:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark
-                    )
-                own_keys.add(key)
-            mapping[key] = _build(loader, value_node)
+            mapping[key] = (
+                value_node.value if value_node.tag == _STR_TAG else _build(loader, value_node)
+            )
         return mapping
     # Other scalars (int, bool, null, dates) and explicitly tagged nodes.
     return loader.construct_object(node, deep=True)
 
 
+def _own_duplicate(
+    loader: _PositionLoader, node: yaml.MappingNode, merged: int, index: int
+) -> bool:
+    """Whether entry *index*'s key is written earlier among *node*'s own entries (those from
+    *merged* on), rather than only brought in by a merge key, which it may override."""
+    key = _key(loader, node.value[index][0])
+    return merged == 0 or any(_key(loader, k) == key for k, _ in node.value[merged:index])
+
+
+def _key(loader: _PositionLoader, node: yaml.Node) -> Any:
+    """A mapping key other than a plain string: a scalar of another type (``1``, ``true``)."""
+    if node.tag == _STR_TAG:
+        return node.value
+    key = loader.construct_object(node, deep=True)
+    if not isinstance(key, str | int | float | bool) and key is not None:
+        raise yaml.constructor.ConstructorError(
+            None, None, "mapping keys must be plain scalars", node.start_mark
+        )
+    return key
+
+
 def _flatten(loader: _PositionLoader, node: yaml.MappingNode) -> int:
     """Flatten *node*'s merge keys in place; the number of entries they brought in."""
+    if not any(key.tag in _FLATTENED_KEY_TAGS for key, _ in node.value):
+        return 0
     sources = [value for key, value in node.value if key.tag == _MERGE_TAG]
     own = len(node.value) - len(sources)
     for source in sources:

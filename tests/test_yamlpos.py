@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sendlanes.yamlpos import YamlSyntaxError, load_with_positions
 
@@ -109,3 +112,45 @@ def test_a_duplicate_inside_a_merged_mapping_written_in_place_is_reported() -> N
     with pytest.raises(YamlSyntaxError) as raised:
         load_with_positions("m: {<<: {x: 1, x: 2}, y: 3}\n")
     assert "duplicate key 'x'" in raised.value.message
+
+
+def test_keys_equal_as_values_are_duplicates_as_in_a_python_mapping() -> None:
+    # 1 and true are one dict key; writing both would silently drop one value.
+    with pytest.raises(YamlSyntaxError) as raised:
+        load_with_positions("m:\n  1: a\n  true: b\n")
+    assert raised.value.line == 3 and "duplicate key True" in raised.value.message
+
+
+# Documents without duplicate keys load exactly as PyYAML's safe loader loads them.
+SAFE_LOAD_CASES = [
+    DOCUMENT,
+    "= : value key\nplain: [1, two, 3.5, null, true, 2026-12-01, '007', 0o7, 010]\n",
+    "base: &b {a: 1, b: [x, y]}\nlist: [*b, *b]\nover: {<<: *b, b: z}\n",
+    "m: {<<: [{a: 1}, {a: 2, c: 3}], d: {e: {f: [g, {h: i}]}}}\n",
+    "keys: {1: one, 2.5: two, ~: none, false: no}\n",
+    "text: |\n  line one\n  line two\nfolded: >\n  a\n  b\n",
+    "tagged: !!str 123\nset: !!set {a, b}\nbinary: !!binary aGk=\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", SAFE_LOAD_CASES)
+def test_data_is_what_pyyaml_safe_load_gives(text: str) -> None:
+    data, _ = load_with_positions(text)
+    assert data == yaml.safe_load(text)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=6), children, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
+def test_any_dumped_structure_loads_back_as_pyyaml_loads_it(value: object) -> None:
+    text = yaml.safe_dump({"config": value})
+    data, _ = load_with_positions(text)
+    assert data == yaml.safe_load(text)
