@@ -185,8 +185,8 @@ class _LaneBase(ConfigModel):
         if preset is None:
             known = ", ".join(sorted(PROVIDERS))
             raise ValueError(f"unknown provider {self.provider!r} (known: {known})")
-        for other in PROVIDERS.values():
-            if other.block != preset.block and getattr(self, _block_field(other.block)) is not None:
+        for field_name, other in _OTHER_BLOCKS[preset.name]:
+            if getattr(self, field_name) is not None:
                 raise ValueError(
                     f"block {other.block!r} belongs to provider {other.name!r}, "
                     f"but this lane uses {self.provider!r}"
@@ -204,6 +204,16 @@ class _LaneBase(ConfigModel):
 def _block_field(block: str) -> str:
     return f"{block}_settings"
 
+
+# provider → (field, preset) of every other provider's block, which its lanes must not have.
+_OTHER_BLOCKS = {
+    name: [
+        (_block_field(other.block), other)
+        for other in PROVIDERS.values()
+        if other.block != preset.block
+    ]
+    for name, preset in PROVIDERS.items()
+}
 
 # One optional field per provider block, so a new preset needs no change here.
 _PROVIDER_FIELDS: dict[str, Any] = {

@@ -13,9 +13,16 @@ from sendlanes.auth.dkim_key import DkimKeyError, parse_public_key
 
 MAX_LABEL_OCTETS = 63
 MAX_NAME_OCTETS = 253
-_LDH_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_LDH_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 # Underscore labels (`_dmarc`, `s1._domainkey`) are service names, legal in owner names.
-_SERVICE_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_SERVICE_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+# Whole names of such labels, matched at once: the common case, which needs no per-label
+# loop (every name of a large stack passes here). Anything else takes the loop, which says
+# what is wrong.
+_LDH_NAME = re.compile(r"(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)")
+_SERVICE_NAME = re.compile(
+    r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+)
 
 
 class ConfigModel(BaseModel):
@@ -36,6 +43,13 @@ def _to_ascii_labels(value: str, *, allow_underscore: bool) -> list[str]:
     name = value.rstrip(".").lower()
     if not name:
         raise ValueError("must be a non-empty host name")
+    if (_SERVICE_NAME if allow_underscore else _LDH_NAME).fullmatch(name):
+        return name.split(".")
+    return _labels_one_by_one(value, name, allow_underscore=allow_underscore)
+
+
+def _labels_one_by_one(value: str, name: str, *, allow_underscore: bool) -> list[str]:
+    """*name*'s labels as A-labels, or a ValueError naming the first one that is wrong."""
     labels = []
     for label in name.split("."):
         if not label:
@@ -50,7 +64,7 @@ def _to_ascii_labels(value: str, *, allow_underscore: bool) -> list[str]:
                 f"(max {MAX_LABEL_OCTETS}, RFC 1035 §2.3.4)"
             )
         pattern = _SERVICE_LABEL if allow_underscore else _LDH_LABEL
-        if not pattern.match(ascii_label):
+        if not pattern.fullmatch(ascii_label):
             raise ValueError(
                 f"{value!r}: label {label!r} may hold only letters, digits and inner hyphens"
             )
