@@ -19,10 +19,8 @@ _SERVICE_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 # Whole names of such labels, matched at once: the common case, which needs no per-label
 # loop (every name of a large stack passes here). Anything else takes the loop, which says
 # what is wrong.
-_LDH_NAME = re.compile(r"(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)")
-_SERVICE_NAME = re.compile(
-    r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-)
+_LDH_NAME = re.compile(rf"(?:{_LDH_LABEL.pattern}\.)*{_LDH_LABEL.pattern}")
+_SERVICE_NAME = re.compile(rf"(?:{_SERVICE_LABEL.pattern}\.)*{_SERVICE_LABEL.pattern}")
 
 
 class ConfigModel(BaseModel):

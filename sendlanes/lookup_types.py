@@ -100,12 +100,7 @@ def follow_aliases(step: AnswerStep, name: str, rdtype: str) -> DnsAnswer:
     :raises DnsTemporaryError: on a failure, a CNAME loop or a chain over
         :data:`MAX_CNAME_HOPS` links.
     """
-    answer = step(name, rdtype)
-    if answer.records or not answer.aliases or rdtype == "CNAME":
-        # Nothing to follow (most answers): the step's own answer, under the name asked for.
-        if answer.name == name and answer.rdtype == rdtype:
-            return answer
-        return DnsAnswer(name, rdtype, answer.records, answer.aliases)
+    first = answer = step(name, rdtype)
     aliases = list(answer.aliases)
     while not answer.records and answer.aliases and rdtype != "CNAME":
         tail = answer.aliases[-1]
@@ -115,6 +110,8 @@ def follow_aliases(step: AnswerStep, name: str, rdtype: str) -> DnsAnswer:
         if set(answer.aliases) & ({name, *aliases}):
             raise DnsTemporaryError(name, rdtype, f"CNAME loop through {tail}")
         aliases.extend(answer.aliases)
+    if answer is first and first.name == name and first.rdtype == rdtype:
+        return first  # nothing to follow (most answers): the step's own answer as it is
     return DnsAnswer(name, rdtype, answer.records, tuple(aliases))
 
 

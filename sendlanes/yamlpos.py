@@ -124,7 +124,11 @@ def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
         # keys); only a key written twice in one mapping is a duplicate.
         for index, (key_node, value_node) in enumerate(node.value):
             key = key_node.value if key_node.tag == _STR_TAG else _key(loader, key_node)
-            if index >= merged and key in mapping and _own_duplicate(loader, node, merged, index):
+            if (
+                index >= merged
+                and key in mapping
+                and _own_duplicate(loader, node, merged, index, key)
+            ):
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
@@ -137,11 +141,10 @@ def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
 
 
 def _own_duplicate(
-    loader: _PositionLoader, node: yaml.MappingNode, merged: int, index: int
+    loader: _PositionLoader, node: yaml.MappingNode, merged: int, index: int, key: Any
 ) -> bool:
-    """Whether entry *index*'s key is written earlier among *node*'s own entries (those from
+    """Whether entry *index*'s *key* is written earlier among *node*'s own entries (those from
     *merged* on), rather than only brought in by a merge key, which it may override."""
-    key = _key(loader, node.value[index][0])
     return merged == 0 or any(_key(loader, k) == key for k, _ in node.value[merged:index])
 
 
