@@ -85,10 +85,7 @@ def _object(value: dict[Any, Any], newline: str, parts: list[str]) -> None:
         kind = type(item)
         if kind is str:  # most values: no further call
             parts.append(f"{separator}{encode(key)}: {encode(item)}")
-        elif kind is dict or kind is list:
-            parts.append(f"{separator}{encode(key)}: ")
-            _value(item, inner, parts)
-        elif (text := _scalar(item)) is not None:
+        elif kind is not dict and kind is not list and (text := _scalar(item)) is not None:
             parts.append(f"{separator}{encode(key)}: {text}")
         else:
             parts.append(f"{separator}{encode(key)}: ")
@@ -108,10 +105,7 @@ def _array(value: list[Any] | tuple[Any, ...], newline: str, parts: list[str]) -
         kind = type(item)
         if kind is str:
             parts.append(separator + encode(item))
-        elif kind is dict or kind is list:
-            parts.append(separator)
-            _value(item, inner, parts)
-        elif (text := _scalar(item)) is not None:
+        elif kind is not dict and kind is not list and (text := _scalar(item)) is not None:
             parts.append(separator + text)
         else:
             parts.append(separator)
