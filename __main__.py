@@ -16,7 +16,7 @@ from components import tokens
 from components.brand import Brand, BrandArgs
 from components.outputs import allowlist_output, lanes_output, passwords_output
 from components.passwords import lane_passwords, password_keys_in, warn_missing_passwords
-from sendlanes.collector import collector_paused, settle_collector
+from sendlanes.collector import collector_paused
 from sendlanes.configload import stack_config_from_values
 from sendlanes.customerio import handoff_json
 from sendlanes.errors import UsageError
@@ -43,8 +43,9 @@ def read_plan(config: pulumi.Config, stack_file: Path, password_keys: frozenset[
 config = pulumi.Config(tokens.CONFIG_NAMESPACE)
 stack_file = Path(f"Pulumi.{pulumi.get_stack()}.yaml")
 # The config and the plan live until exit: the cycle collector would only walk them again
-# and again while they are built (see sendlanes.collector).
-with collector_paused():
+# and again while they are built, and, once frozen, not while the program then allocates the
+# SDK's many short-lived objects per resource (see sendlanes.collector).
+with collector_paused(settle=True):
     listed = password_keys_in(stack_file)
     try:
         plan = read_plan(config, stack_file, listed or frozenset())
@@ -62,9 +63,6 @@ if secret_map is not None and listed is None:
         f"cannot tell from {stack_file} which lanes have an SMTP password; exporting one "
         "smtpPasswords entry per lane (null where none is set)"
     )
-# From here on the program allocates the SDK's many short-lived objects per resource; the
-# plan and config live until exit (see sendlanes.collector).
-settle_collector()
 passwords = lane_passwords(
     secret_map, [lane.key for lane in plan.lanes() if listed is None or lane.key in listed]
 )

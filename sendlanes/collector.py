@@ -27,18 +27,24 @@ def settle_collector(threshold: int = THRESHOLD) -> None:
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, settle: bool = False) -> Iterator[None]:
     """Pause Python's cyclic garbage collector while building a large tree of live objects.
 
     Each burst of allocations triggers a collection that traverses every object built so far,
     so a stack file with thousands of lanes spent most of its parse time in the collector. The
     trees built here hold no reference cycles (reference counting frees them), so pausing
     changes nothing but the time.
+
+    With *settle*, a block that completes ends with :func:`settle_collector`, before the
+    collector resumes: what it built stays in the youngest generation otherwise, and the next
+    collection (and the one at interpreter exit) walks all of it.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+        if settle:
+            settle_collector()
     finally:
         if enabled:
             gc.enable()

@@ -51,7 +51,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so other commands do not pay for the lane model and the rules.
-    from sendlanes.collector import collector_paused, settle_collector
+    from sendlanes.collector import collector_paused
     from sendlanes.plan import build_plan
     from sendlanes.rules import (
         RULES,
@@ -68,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
         else PolicyConfig()
     )
     # Everything built here lives until the command exits: the cyclic collector would only
-    # re-scan it (a third of the run time for a 3,000-lane stack). It is frozen before the
-    # collector resumes, or the first collection, and the one at exit, would walk it all.
-    with collector_paused():
+    # re-scan it (a third of the run time for a 3,000-lane stack), and it is frozen before the
+    # collector resumes.
+    with collector_paused(settle=True):
         config = load_stack(args)
         findings = evaluate(facts_from_plan(build_plan(config)), policy)
         chosen = output_format(args)
@@ -80,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
             emit_json(_sarif(findings, policy, stack_file(args)))
         else:
             print(findings_table(findings))
-        settle_collector()
     blocking = any(f.level is Level.MANDATORY for f in findings)
     return EXIT_FINDINGS if blocking else EXIT_OK
 

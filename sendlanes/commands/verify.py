@@ -7,7 +7,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from sendlanes.collector import collector_paused, settle_collector
+from sendlanes.collector import collector_paused
 from sendlanes.commands._options import (
     add_format_option,
     add_source_options,
@@ -189,10 +189,9 @@ def run(args: argparse.Namespace) -> int:
     # The config and plan live until exit: the cycle collector would only walk them again
     # and again, while they are built (a third of the load time for a 3,000-lane stack) and
     # while the run allocates answers and checks (a third of the checking time).
-    with collector_paused():
+    with collector_paused(settle=True):
         plan = build_plan(load_stack(args))
         lanes = plan.select_lanes(args.lane)
-    settle_collector()
     route = _route(args, QueryStats())
     jobs = args.jobs if args.jobs is not None else default_jobs(len(lanes))
     with Progress(len(lanes), "verify", enabled=args.progress) as bar:
