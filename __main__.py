@@ -17,11 +17,12 @@ from components.brand import Brand, BrandArgs
 from components.outputs import allowlist_output, lanes_output, passwords_output
 from components.passwords import lane_passwords, password_keys_in, warn_missing_passwords
 from sendlanes.collector import collector_paused
-from sendlanes.configload import stack_config_from_values
-from sendlanes.customerio import handoff_json
+from sendlanes.config.load import stack_config_from_values
+from sendlanes.customerio.handoff import handoff_json
 from sendlanes.errors import UsageError
-from sendlanes.naming import brand_resource_name, check_names
-from sendlanes.plan import Plan, build_plan
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.model import Plan
+from sendlanes.plan.naming import brand_resource_name, check_names
 
 
 def read_plan(config: pulumi.Config, stack_file: Path, password_keys: frozenset[str]) -> Plan:

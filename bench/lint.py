@@ -56,9 +56,10 @@ def breakdown(path: Path) -> dict[str, float]:
     """Seconds per stage in this process (after imports), with the collector paused as
     ``sendlanes lint`` pauses it."""
     from sendlanes.collector import collector_paused
-    from sendlanes.config import load_stack_config
-    from sendlanes.plan import build_plan
-    from sendlanes.rules import evaluate, facts_from_plan
+    from sendlanes.config.load import load_stack_config
+    from sendlanes.plan.build import build_plan
+    from sendlanes.rules.facts import facts_from_plan
+    from sendlanes.rules.runner import evaluate
 
     with collector_paused():
         marks = [time.perf_counter()]

@@ -94,10 +94,10 @@ def prepare(directory: Path, brands: int) -> tuple[dict[str, Path], int]:
 
     sys.path.insert(0, str(ROOT))
     from bench.genstack import stack
-    from sendlanes.configload import parse_stack_config
-    from sendlanes.naming import brand_names, lane_names
-    from sendlanes.plan import build_plan
-    from sendlanes.records import RecordType, wire_content
+    from sendlanes.config.load import parse_stack_config
+    from sendlanes.lanes.records import RecordType, wire_content
+    from sendlanes.plan.build import build_plan
+    from sendlanes.plan.naming import brand_names, lane_names
 
     ours = directory / "ours"
     ours.mkdir()

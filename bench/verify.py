@@ -169,7 +169,7 @@ def run_sendlanes(config: Path, server: Any, jobs: int | None) -> Run:
 
 
 def run_checkdmarc(plan: Any, server: Any, workdir: Path) -> Run:
-    from sendlanes.verify_auth import spf_domains
+    from sendlanes.verify.auth import spf_domains
 
     work = {
         "spf": [domain for lane in plan.lanes() for domain in spf_domains(lane)],
@@ -298,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         checkdmarc_worker(args.checkdmarc_worker)
         return 0
 
-    from sendlanes.config import load_stack_config
-    from sendlanes.plan import build_plan
+    from sendlanes.config.load import load_stack_config
+    from sendlanes.plan.build import build_plan
 
     # Other work on the machine slows both tools; the table says how busy it was.
     load_before = os.getloadavg()[0]

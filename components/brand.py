@@ -16,8 +16,8 @@ import pulumi_cloudflare as cloudflare
 from components import tokens
 from components.dns import dns_record_args
 from components.sending_lane import SendingLane, SendingLaneArgs
-from sendlanes.naming import BrandNames, brand_names, lane_resource_name
-from sendlanes.plan import BrandPlan
+from sendlanes.plan.model import BrandPlan
+from sendlanes.plan.naming import BrandNames, brand_names, lane_resource_name
 
 
 @dataclass(frozen=True)

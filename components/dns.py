@@ -1,4 +1,4 @@
-"""One ``cloudflare.DnsRecord`` per :class:`~sendlanes.records.RecordSpec`.
+"""One ``cloudflare.DnsRecord`` per :class:`~sendlanes.lanes.records.RecordSpec`.
 
 The arguments are exactly what Cloudflare stores and returns, so a re-run shows no diff:
 TXT content in its quoted, ≤255-octet chunked form, MX priority as its own field, never
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from sendlanes.naming import NamedRecord
-from sendlanes.records import RecordType, wire_content
+from sendlanes.lanes.records import RecordType, wire_content
+from sendlanes.plan.naming import NamedRecord
 
 
 def dns_record_args(

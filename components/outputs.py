@@ -11,8 +11,8 @@ from collections.abc import Mapping
 import pulumi
 
 from components import tokens
-from sendlanes.customerio import password_config_path
-from sendlanes.plan import Plan
+from sendlanes.customerio.handoff import password_config_path
+from sendlanes.plan.model import Plan
 
 
 def lanes_output(plan: Plan) -> dict[str, dict[str, object]]:
@@ -54,7 +54,7 @@ def passwords_output(
 
 def allowlist_output(plan: Plan) -> dict[str, dict[str, object]]:
     """Customer.io's egress addresses for each region the stack's brands use."""
-    from sendlanes.allowlist import egress_addresses, embedded_list
+    from sendlanes.customerio.allowlist import egress_addresses, embedded_list
 
     regions: dict[str, list[str]] = {}
     for brand in plan.brands:

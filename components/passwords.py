@@ -16,8 +16,8 @@ import pulumi
 import yaml
 
 from components import tokens
-from sendlanes.customerio import set_password_command
-from sendlanes.plan import Plan
+from sendlanes.customerio.handoff import set_password_command
+from sendlanes.plan.model import Plan
 
 _CONFIG_KEY = f"{tokens.CONFIG_NAMESPACE}:{tokens.CONFIG_SMTP_PASSWORDS}"
 # libyaml when present: a stack file with thousands of lanes parses in milliseconds.

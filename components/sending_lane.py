@@ -17,9 +17,9 @@ import pulumi_cloudflare as cloudflare
 from components import tokens
 from components.dns import dns_record_args
 from components.smtp_credential import SmtpCredential, SmtpCredentialArgs
-from sendlanes.customerio import password_config_path
-from sendlanes.naming import LaneNames, lane_names
-from sendlanes.plan import LanePlan
+from sendlanes.customerio.handoff import password_config_path
+from sendlanes.plan.model import LanePlan
+from sendlanes.plan.naming import LaneNames, lane_names
 
 
 @dataclass(frozen=True)

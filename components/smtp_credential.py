@@ -13,7 +13,7 @@ from typing import Any, cast
 import pulumi
 
 from components import tokens
-from sendlanes.plan import SmtpSettings
+from sendlanes.plan.model import SmtpSettings
 
 
 @dataclass(frozen=True)

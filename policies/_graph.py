@@ -18,10 +18,11 @@ from typing import Any, Protocol
 
 from components import tokens
 from policies._wire import is_unknown, logical_txt, plain
-from sendlanes.catalog import DEFAULT_CATALOG, Catalog, LaneKind
+from sendlanes.lanes.catalog import DEFAULT_CATALOG, Catalog, LaneKind
+from sendlanes.lanes.records import Purpose
 from sendlanes.providers import PROVIDERS
-from sendlanes.records import Purpose
 from sendlanes.rules.facts import (
+    Fact,
     LaneFacts,
     RecordFacts,
     SmtpFacts,
@@ -29,7 +30,6 @@ from sendlanes.rules.facts import (
     Unknown,
     WarmupFacts,
 )
-from sendlanes.rules.model import Fact
 
 # Not (yet) in components/tokens.py: the intents of the lane's categories, so the pack knows
 # the stack's own categories (sendlanes:categories) as lint does.

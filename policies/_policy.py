@@ -29,8 +29,11 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 from components import tokens
 from policies._graph import lane_facts_of, record_from_props, stack_facts
 from policies._wire import is_unknown, plain
-from sendlanes.rules import RULES_BY_ID, Fact, Level, Rule, Scope, parse_rule_options, to_finding
-from sendlanes.rules.facts import StackFacts, Unknown
+from sendlanes.rules.facts import Fact, StackFacts, Unknown
+from sendlanes.rules.model import Level, Rule, Scope
+from sendlanes.rules.policy_config import parse_rule_options
+from sendlanes.rules.registry import RULES_BY_ID
+from sendlanes.rules.runner import to_finding
 
 _SEVERITY = {Level.MANDATORY: Severity.HIGH, Level.ADVISORY: Severity.LOW}
 _COMPONENT_PREFIX = "sendlanes:index:"

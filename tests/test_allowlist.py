@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from sendlanes import allowlist
-from sendlanes.allowlist import AppApiError, Region
+from sendlanes.customerio import allowlist
+from sendlanes.customerio.allowlist import AppApiError, Region
 
 REPO = Path(__file__).resolve().parents[1]
 API_KEY = "cio-app-key-0f9e8d7c6b5a"  # must never show up in any output

@@ -149,7 +149,7 @@ def test_without_a_stack_the_lane_is_unknown_but_dkim_is_checked(
 
 
 def test_the_parser_default_category_header_is_the_analysis_default() -> None:
-    from sendlanes import headers as analysis
     from sendlanes.commands import headers as command
+    from sendlanes.headers import analysis
 
     assert command.DEFAULT_CATEGORY_HEADER == analysis.DEFAULT_CATEGORY_HEADER

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from sendlanes.config import load_stack_config
-from sendlanes.plan import build_plan
+from sendlanes.config.load import load_stack_config
+from sendlanes.plan.build import build_plan
 from tests.support.knot import KnotServer
 from tests.support.provider_zones import brand_zone, organization_dmarc, provider_zones
 

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from components.sending_lane import SendingLane, SendingLaneArgs
-from sendlanes.configload import parse_stack_config
-from sendlanes.naming import lane_names
-from sendlanes.plan import build_plan
+from sendlanes.config.load import parse_stack_config
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.naming import lane_names
 from tests.support.stacks import bundled_config
 
 

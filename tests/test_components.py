@@ -18,9 +18,9 @@ import yaml
 
 from bench.genstack import stack as generated_stack
 from components import tokens
-from sendlanes.configload import parse_stack_config
-from sendlanes.plan import build_plan
-from sendlanes.records import cloudflare_txt_content
+from sendlanes.config.load import parse_stack_config
+from sendlanes.lanes.records import cloudflare_txt_content
+from sendlanes.plan.build import build_plan
 from tests.support.pulumi_mocks import (
     PROJECT_ROOT,
     ProgramConfig,

@@ -10,10 +10,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sendlanes.catalog import LaneKind
-from sendlanes.config import TlsMode
-from sendlanes.configload import load_stack_config, parse_stack_config, stack_config_from_values
+from sendlanes.config.load import load_stack_config, parse_stack_config, stack_config_from_values
 from sendlanes.errors import UsageError
+from sendlanes.lanes.catalog import LaneKind
+from sendlanes.lanes.fields import TlsMode
 from tests.support.stacks import (
     BUNDLED_STACK,
     brands,

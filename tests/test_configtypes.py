@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sendlanes.configtypes import _labels_one_by_one, _to_ascii_labels
+from sendlanes.lanes.fields import _labels_one_by_one, _to_ascii_labels
 
 NAMES = st.text(alphabet="ab09-_.\n\u00e9", max_size=70) | st.builds(
     ".".join, st.lists(st.text(alphabet="az9-_", min_size=0, max_size=66), max_size=4)

@@ -12,10 +12,11 @@ from typing import Any
 import yaml
 
 from bench.genstack import stack as generated_stack
-from sendlanes.config import MessageType
-from sendlanes.configload import parse_stack_config
-from sendlanes.customerio import brand_handoff, handoff_json, handoff_text
-from sendlanes.plan import Plan, build_plan
+from sendlanes.config.load import parse_stack_config
+from sendlanes.config.schema import MessageType
+from sendlanes.customerio.handoff import brand_handoff, handoff_json, handoff_text
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.model import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PROD = ROOT / "Pulumi.prod.yaml"

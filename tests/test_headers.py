@@ -20,16 +20,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from sendlanes.configload import load_stack_config
-from sendlanes.headers import (
-    CheckStatus,
-    HeadersReport,
-    analyze_message,
-    lane_for_domain,
-)
-from sendlanes.headers_message import read_message
-from sendlanes.lookup import Resolver
-from sendlanes.plan import Plan, build_plan
+from sendlanes.config.load import load_stack_config
+from sendlanes.dns.resolver import Resolver
+from sendlanes.headers.analysis import CheckStatus, HeadersReport, analyze_message, lane_for_domain
+from sendlanes.headers.message import read_message
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.model import Plan
 from tests.support.knot import KnotServer, zone_text
 from tests.support.stacks import write_stack
 

@@ -8,7 +8,7 @@ import dns.rcode
 import dns.tsig
 import pytest
 
-from sendlanes.lookup import NxDomain, Resolver
+from sendlanes.dns.resolver import NxDomain, Resolver
 from tests.support.knot import KnotServer, TsigKey, knot_fixture, txt_strings, zone_text
 
 LONG_KEY = "p=" + "A" * 400  # longer than one 255-octet character-string

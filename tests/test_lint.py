@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sendlanes.rules import RULES
+from sendlanes.rules.registry import RULES
 from tests.support.stacks import BUNDLED_STACK, bundled_config, lane, write_stack
 
 

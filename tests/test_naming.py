@@ -10,16 +10,17 @@ import yaml
 
 from bench.genstack import RSA_2048_KEY
 from bench.genstack import stack as generated_stack
-from sendlanes.configload import parse_stack_config
-from sendlanes.naming import (
+from sendlanes.config.load import parse_stack_config
+from sendlanes.lanes.records import Purpose, RecordSpec, RecordType
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.model import Plan
+from sendlanes.plan.naming import (
     COMMENT_MAX_CHARS,
     brand_names,
     check_names,
     lane_names,
     name_problems,
 )
-from sendlanes.plan import Plan, build_plan
-from sendlanes.records import Purpose, RecordSpec, RecordType
 
 PROD = Path(__file__).resolve().parents[1] / "Pulumi.prod.yaml"
 

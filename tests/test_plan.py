@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
-from sendlanes.configload import load_stack_config, parse_stack_config
+from sendlanes.config.load import load_stack_config, parse_stack_config
 from sendlanes.errors import UsageError
-from sendlanes.plan import Plan, build_plan
-from sendlanes.records import Purpose
+from sendlanes.lanes.records import Purpose
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.model import Plan
 from tests.support.stacks import BUNDLED_STACK, brands, bundled_config, lane
 
 DAY = datetime.date(2026, 12, 3)

@@ -24,7 +24,8 @@ from pulumi_policy import StackValidationPolicy
 from components import tokens
 from policies import _pack, _policy, _servicer
 from sendlanes.cli import main as sendlanes_main
-from sendlanes.rules import RULES, Scope
+from sendlanes.rules.model import Scope
+from sendlanes.rules.registry import RULES
 from tests.rules.helpers import weak_rsa_public_key
 from tests.rules.pack_client import (
     PACK_DIR,

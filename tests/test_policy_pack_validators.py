@@ -27,9 +27,11 @@ from policies import (
 )
 from policies._graph import stack_facts
 from policies._wire import logical_txt
-from sendlanes.configload import parse_stack_config
-from sendlanes.plan import Plan, build_plan
-from sendlanes.rules import evaluate, facts_from_plan
+from sendlanes.config.load import parse_stack_config
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.model import Plan
+from sendlanes.rules.facts import facts_from_plan
+from sendlanes.rules.runner import evaluate
 from tests.rules.engine_resources import FakeResource, engine_resources, with_props
 from tests.rules.helpers import TODAY
 from tests.support.stacks import BUNDLED_STACK, bundled_config, lane

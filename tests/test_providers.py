@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 import yaml
 
-from sendlanes.configload import parse_stack_config
-from sendlanes.plan import LanePlan, build_plan
+from sendlanes.config.load import parse_stack_config
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.model import LanePlan
 from sendlanes.providers import PROVIDERS
 from tests.support.stacks import ed25519_public_key, rsa_public_key
 

@@ -8,7 +8,7 @@ import dns.rdatatype
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sendlanes.records import (
+from sendlanes.lanes.records import (
     Purpose,
     RecordSpec,
     RecordType,

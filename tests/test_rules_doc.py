@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sendlanes.rules import RULES, Level, Scope
+from sendlanes.rules.model import Level, Scope
+from sendlanes.rules.registry import RULES
 
 REPO = Path(__file__).resolve().parents[1]
 START = "<!-- rules:start -->"
@@ -121,7 +122,8 @@ def test_rules_json_lists_options_with_defaults() -> None:
 
 
 def test_policy_config_example_in_the_docs_is_valid(tmp_path: Path) -> None:
-    from sendlanes.rules import load_policy_config, rule
+    from sendlanes.rules.policy_config import load_policy_config
+    from sendlanes.rules.registry import rule
 
     text = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     example = text.split("```yaml\n", 1)[1].split("```", 1)[0]

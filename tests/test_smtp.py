@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sendlanes.smtp import (
+from sendlanes.smtp.check import (
     AUTH,
     AUTH_MECHANISMS,
     BANNER,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sendlanes.smtp_passwords import (
+from sendlanes.smtp.passwords import (
     LanePassword,
     StackOutputError,
     find_password,

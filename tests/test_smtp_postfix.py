@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sendlanes.smtp import AUTH, TLS, SmtpReport, SmtpTarget, TlsMode, check_smtp
+from sendlanes.smtp.check import AUTH, TLS, SmtpReport, SmtpTarget, TlsMode, check_smtp
 from tests.support.certs import CertificateAuthority
 from tests.support.smtpd import free_port
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from sendlanes.config import load_stack_config
-from sendlanes.lookup import Resolver
-from sendlanes.plan import build_plan
-from sendlanes.verify import CheckStatus, VerifyReport, verify_lanes
-from sendlanes.verify_servers import DirectRoute
+from sendlanes.config.load import load_stack_config
+from sendlanes.dns.resolver import Resolver
+from sendlanes.plan.build import build_plan
+from sendlanes.verify.model import CheckStatus, VerifyReport
+from sendlanes.verify.runner import verify_lanes
+from sendlanes.verify.servers import DirectRoute
 from tests.support.dictdns import DictDnsServer
 from tests.support.provider_zones import dict_zone
 

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from sendlanes.config import load_stack_config
-from sendlanes.lookup import Resolver
-from sendlanes.plan import Plan, build_plan
-from sendlanes.verify import CheckStatus, VerifyReport, verify_lanes
-from sendlanes.verify_servers import AuthoritativeLookup, DirectRoute
+from sendlanes.config.load import load_stack_config
+from sendlanes.dns.resolver import Resolver
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.model import Plan
+from sendlanes.verify.model import CheckStatus, VerifyReport
+from sendlanes.verify.runner import verify_lanes
+from sendlanes.verify.servers import AuthoritativeLookup, DirectRoute
 from tests.support.knot import KnotServer, knot_fixture
 from tests.support.provider_zones import all_zones, generated_plan
 

@@ -8,22 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from sendlanes.config import load_stack_config
-from sendlanes.lookup import Resolver
-from sendlanes.plan import build_plan
-from sendlanes.progress import Progress
-from sendlanes.verify import (
+from sendlanes.config.load import load_stack_config
+from sendlanes.dns.resolver import Resolver
+from sendlanes.output.progress import Progress
+from sendlanes.plan.build import build_plan
+from sendlanes.verify.jobs import can_fork, deal, verify_in_processes
+from sendlanes.verify.model import (
     BrandResult,
     Check,
     CheckKind,
     CheckStatus,
     LaneResult,
     VerifyReport,
-    verify_lanes,
 )
-from sendlanes.verify_jobs import can_fork, deal, verify_in_processes
-from sendlanes.verify_records import same_txt
-from sendlanes.verify_servers import DirectRoute
+from sendlanes.verify.records import same_txt
+from sendlanes.verify.runner import verify_lanes
+from sendlanes.verify.servers import DirectRoute
 from tests.support.dictdns import DictDnsServer
 from tests.support.provider_zones import dict_zone, generated_plan
 

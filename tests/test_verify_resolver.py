@@ -18,8 +18,8 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
-from sendlanes.lookup import DnsTemporaryError, NxDomain, Resolver
-from sendlanes.lookup_wire import (
+from sendlanes.dns.resolver import DnsTemporaryError, NxDomain, Resolver
+from sendlanes.dns.wire import (
     EDNS_PAYLOAD,
     QTYPES,
     WireError,

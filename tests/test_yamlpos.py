@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sendlanes.yamlpos import YamlSyntaxError, load_with_positions
+from sendlanes.config.yamlpos import YamlSyntaxError, load_with_positions
 
 DOCUMENT = """\
 config:

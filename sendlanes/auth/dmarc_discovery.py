@@ -1,7 +1,7 @@
 """DMARC over DNS: the RFC 9989 §4.10 Tree Walk, policy discovery, Organizational Domains,
 identifier alignment and external report destinations (RFC 9990 §3, RFC 7489 §7.1).
 
-DNS is only reached through :class:`sendlanes.lookup.DnsLookup`. A name that does not exist
+DNS is only reached through :class:`sendlanes.dns.resolver.DnsLookup`. A name that does not exist
 or has no TXT record means "no record here"; a :class:`DnsTemporaryError` means no verdict,
 never a pass.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from sendlanes.auth.dmarc_parse import DmarcAnalysis, analyze_dmarc_record, is_dmarc_record
 from sendlanes.auth.dmarc_record import AlignmentMode, DmarcRecord, Policy, PsdFlag
-from sendlanes.lookup import DnsLookup, DnsTemporaryError, NxDomain
+from sendlanes.dns.resolver import DnsLookup, DnsTemporaryError, NxDomain
 
 # RFC 9989 §4.10 steps 3-4: names of 8+ labels jump to their last 7 labels, so a walk asks
 # at most 8 questions.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sendlanes.auth.dmarc_discovery import normalize_domain, organizational_domain
 from sendlanes.auth.dmarc_parse import is_dmarc_record
-from sendlanes.lookup import DnsLookup, DnsTemporaryError, NxDomain
+from sendlanes.dns.resolver import DnsLookup, DnsTemporaryError, NxDomain
 
 
 class AuthorizationStatus(enum.StrEnum):

@@ -11,7 +11,7 @@ The public face of the SPF modules; import from here::
 * :func:`analyze_spf` is the static verdict on a domain's record (never raises): status,
   lookup and void-lookup counts, error and warnings. See docs/spf.md.
 
-DNS comes only through :class:`sendlanes.lookup.DnsLookup`.
+DNS comes only through :class:`sendlanes.dns.resolver.DnsLookup`.
 """
 
 from sendlanes.auth.spf_analysis import SpfAnalysis, SpfStatus, analyze_spf

@@ -25,7 +25,7 @@ from sendlanes.auth.spf_check import MAX_LOOKUPS, MAX_MX_NAMES, MAX_VOID_LOOKUPS
 from sendlanes.auth.spf_macro import MacroString, expand_domain
 from sendlanes.auth.spf_names import NoRecord, answers, find_spf_record, without_final_dot
 from sendlanes.auth.spf_record import Mechanism, MechanismKind, Qualifier, SpfRecord
-from sendlanes.lookup import DnsLookup, DnsTemporaryError
+from sendlanes.dns.resolver import DnsLookup, DnsTemporaryError
 
 LOOKUPS_WARNING_AT = 9  # "getting close" to the limit of 10
 MAX_INCLUDE_DEPTH = 20  # deeper chains are over the lookup limit anyway

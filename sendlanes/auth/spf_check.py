@@ -35,7 +35,7 @@ from sendlanes.auth.spf_record import (
     Qualifier,
     SpfRecord,
 )
-from sendlanes.lookup import DnsLookup, DnsTemporaryError
+from sendlanes.dns.resolver import DnsLookup, DnsTemporaryError
 
 MAX_LOOKUPS = 10  # RFC 7208 §4.6.4
 MAX_VOID_LOOKUPS = 2  # RFC 7208 §4.6.4, the recommended default

@@ -11,7 +11,7 @@ from typing import Literal, TypeVar
 
 from sendlanes.auth.spf_macro import TOPLABEL
 from sendlanes.auth.spf_record import SpfRecord, SpfSyntaxError, is_spf_record, parse_spf_record
-from sendlanes.lookup import DnsLookup, DnsTemporaryError, NxDomain
+from sendlanes.dns.resolver import DnsLookup, DnsTemporaryError, NxDomain
 
 T = TypeVar("T")
 
@@ -77,7 +77,7 @@ def answers(ask: Callable[[str], tuple[T, ...]], name: str, rdtype: str) -> tupl
     NXDOMAIN and NODATA are alike for SPF: both are "void" (RFC 7208 §4.6.4).
 
     :raises DnsTemporaryError: the look-up failed; anything else an injected
-        :class:`~sendlanes.lookup.DnsLookup` raises is reported the same way, so one broken
+        :class:`~sendlanes.dns.resolver.DnsLookup` raises is reported the same way, so one broken
         look-up gives a temperror instead of a crash.
     """
     if not queryable(name):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sendlanes.errors import UsageError
 
 if TYPE_CHECKING:
-    from sendlanes.config import StackConfig
+    from sendlanes.config.schema import StackConfig
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -56,14 +56,14 @@ def stack_file(args: argparse.Namespace) -> Path:
 
 
 def load_stack(args: argparse.Namespace) -> StackConfig:
-    from sendlanes.config import load_stack_config
+    from sendlanes.config.load import load_stack_config
 
     return load_stack_config(stack_file(args))
 
 
 def parse_servers(specs: Sequence[str], option: str = "--nameserver") -> list[tuple[str, int]]:
     """``HOST[:PORT]`` option values as address pairs; every bad one is reported (exit 2)."""
-    from sendlanes.lookup import parse_nameserver
+    from sendlanes.dns.resolver import parse_nameserver
 
     servers: list[tuple[str, int]] = []
     problems: list[str] = []
@@ -80,7 +80,7 @@ def parse_servers(specs: Sequence[str], option: str = "--nameserver") -> list[tu
 def emit_json(document: Any) -> None:
     # One write: json.dump writes every token separately, which with PYTHONUNBUFFERED=1 (common
     # in containers and CI) is one system call per token — seconds for a large plan.
-    from sendlanes.jsonout import dumps_indented
+    from sendlanes.output.jsonout import dumps_indented
 
     sys.stdout.write(dumps_indented(document) + "\n")
 

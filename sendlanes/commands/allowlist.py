@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from sendlanes import allowlist
-from sendlanes.allowlist import AllowlistChange, AppApiError, EgressList, Region
 from sendlanes.commands._options import emit_json
+from sendlanes.customerio import allowlist
+from sendlanes.customerio.allowlist import AllowlistChange, AppApiError, EgressList, Region
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
 
 FORMATS = ("text", "json", "postfix", "nftables")

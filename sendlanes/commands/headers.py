@@ -25,11 +25,11 @@ from sendlanes.commands._options import (
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from sendlanes.catalog import Catalog
-    from sendlanes.headers import HeadersReport
-    from sendlanes.plan import LanePlan
+    from sendlanes.headers.analysis import HeadersReport
+    from sendlanes.lanes.catalog import Catalog
+    from sendlanes.plan.model import LanePlan
 
-# Same as sendlanes.headers.DEFAULT_CATEGORY_HEADER; repeated so that building the parser
+# Same as sendlanes.headers.analysis.DEFAULT_CATEGORY_HEADER; repeated so that building the parser
 # (which every sub-command does) does not import dkimpy, dnspython and the plan.
 DEFAULT_CATEGORY_HEADER = "X-Sendlanes-Category"
 
@@ -95,8 +95,8 @@ def _read(source: str) -> bytes:
 
 def _lanes_and_catalog(args: argparse.Namespace) -> tuple[Sequence[LanePlan], Catalog]:
     """The stack's lanes and catalog: from --stack/--config, else Pulumi.prod.yaml if any."""
-    from sendlanes.catalog import DEFAULT_CATALOG
-    from sendlanes.plan import build_plan
+    from sendlanes.lanes.catalog import DEFAULT_CATALOG
+    from sendlanes.plan.build import build_plan
 
     if args.config is None and args.stack is None:
         try:
@@ -110,8 +110,8 @@ def _lanes_and_catalog(args: argparse.Namespace) -> tuple[Sequence[LanePlan], Ca
 
 
 def run(args: argparse.Namespace) -> int:
-    from sendlanes.headers import analyze_message
-    from sendlanes.lookup import Resolver
+    from sendlanes.dns.resolver import Resolver
+    from sendlanes.headers.analysis import analyze_message
 
     if args.dns_timeout <= 0:
         raise UsageError("--dns-timeout must be a positive number of seconds")

@@ -24,7 +24,8 @@ from sendlanes.commands._options import (
 from sendlanes.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
-    from sendlanes.rules import Finding, PolicyConfig
+    from sendlanes.rules.model import Finding
+    from sendlanes.rules.policy_config import PolicyConfig
 
 FORMATS = ("table", "json", "sarif")
 
@@ -52,15 +53,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here so other commands do not pay for the lane model and the rules.
     from sendlanes.collector import collector_paused
-    from sendlanes.plan import build_plan
-    from sendlanes.rules import (
-        RULES,
-        Level,
-        PolicyConfig,
-        evaluate,
-        facts_from_plan,
-        load_policy_config,
-    )
+    from sendlanes.plan.build import build_plan
+    from sendlanes.rules.facts import facts_from_plan
+    from sendlanes.rules.model import Level
+    from sendlanes.rules.policy_config import PolicyConfig, load_policy_config
+    from sendlanes.rules.registry import RULES
+    from sendlanes.rules.runner import evaluate
 
     policy = (
         load_policy_config(args.policy_config, RULES)
@@ -86,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
 def findings_document(findings: Sequence[Finding]) -> dict[str, object]:
     """The ``--format json`` document (ARCHITECTURE.md §4)."""
-    from sendlanes.rules import Level
+    from sendlanes.rules.model import Level
 
     mandatory = sum(1 for f in findings if f.level is Level.MANDATORY)
     return {
@@ -96,7 +94,7 @@ def findings_document(findings: Sequence[Finding]) -> dict[str, object]:
 
 
 def findings_table(findings: Sequence[Finding]) -> str:
-    from sendlanes.rules import Level
+    from sendlanes.rules.model import Level
 
     if not findings:
         return "no findings"
@@ -116,8 +114,8 @@ def _artifact_uri(path: Path) -> str:
 
 
 def _sarif(findings: Sequence[Finding], policy: PolicyConfig, path: Path) -> dict[str, object]:
-    from sendlanes.rules import RULES
-    from sendlanes.sarif import FindingLocator, sarif_log
+    from sendlanes.output.sarif import FindingLocator, sarif_log
+    from sendlanes.rules.registry import RULES
 
     locator = FindingLocator.for_file(path)
     levels = {rule.id: policy.level_of(rule) for rule in RULES}

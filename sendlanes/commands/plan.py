@@ -17,7 +17,7 @@ from sendlanes.commands._options import (
 from sendlanes.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from sendlanes.plan import Plan
+    from sendlanes.plan.model import Plan
 
 FORMATS = ("table", "json", "zone", "customerio", "customerio-json")
 
@@ -50,7 +50,7 @@ def _date(text: str) -> datetime.date:
 def run(args: argparse.Namespace) -> int:
     # Imported here so `sendlanes --help` and other commands do not pay for pydantic.
     from sendlanes.collector import collector_paused
-    from sendlanes.plan import build_plan
+    from sendlanes.plan.build import build_plan
 
     # Everything this command builds stays alive until it exits; the cyclic collector would
     # only re-scan it (a third of the run time for a 3,000-lane stack), and it is frozen
@@ -66,11 +66,11 @@ def _show(plan: Plan, args: argparse.Namespace) -> int:
     elif chosen == "zone":
         print(zone_fragment(plan), end="")
     elif chosen == "customerio":
-        from sendlanes.customerio import handoff_text
+        from sendlanes.customerio.handoff import handoff_text
 
         print(handoff_text(plan), end="")
     elif chosen == "customerio-json":
-        from sendlanes.customerio import handoff_json
+        from sendlanes.customerio.handoff import handoff_json
 
         emit_json(handoff_json(plan))
     elif chosen == "table":
@@ -82,7 +82,7 @@ def _show(plan: Plan, args: argparse.Namespace) -> int:
 
 def zone_fragment(plan: Plan) -> str:
     """A BIND master-file fragment per zone, TXT split into ≤255-octet strings."""
-    from sendlanes.records import zone_file_line
+    from sendlanes.lanes.records import zone_file_line
 
     lines: list[str] = []
     for brand in plan.brands:

@@ -26,8 +26,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sendlanes.rules import RULES
     from sendlanes.rules.reference import markdown_table, policy_kind, rule_document
+    from sendlanes.rules.registry import RULES
 
     chosen = output_format(args)
     if chosen == "json":

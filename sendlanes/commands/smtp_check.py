@@ -30,7 +30,7 @@ from sendlanes.commands._options import (
     render_table,
 )
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
-from sendlanes.smtp_passwords import (
+from sendlanes.smtp.passwords import (
     LanePassword,
     StackOutputError,
     find_password,
@@ -40,7 +40,7 @@ from sendlanes.smtp_passwords import (
 
 if TYPE_CHECKING:
     # ssl, smtplib and cryptography cost ~30 ms: only `smtp-check` itself pays for them.
-    from sendlanes.smtp import SmtpReport, SmtpTarget
+    from sendlanes.smtp.check import SmtpReport, SmtpTarget
 
 FORMATS = ("table", "json")
 MAX_PARALLEL = 8
@@ -114,8 +114,8 @@ class LaneCheck:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so other sub-commands and `--help` do not pay for them.
-    from sendlanes.plan import build_plan
-    from sendlanes.smtp import SmtpTarget
+    from sendlanes.plan.build import build_plan
+    from sendlanes.smtp.check import SmtpTarget
 
     cafile: Path | None = args.cafile
     if cafile is not None and not cafile.is_file():
@@ -167,7 +167,7 @@ def check_lanes(
     checks: Sequence[LaneCheck], *, cafile: Path | None, timeout: float
 ) -> list[SmtpReport]:
     """Run :func:`check_smtp` for every lane, at most ``MAX_PARALLEL`` at a time, in order."""
-    from sendlanes.smtp import check_smtp
+    from sendlanes.smtp.check import check_smtp
 
     if not checks:
         return []

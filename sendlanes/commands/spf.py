@@ -23,7 +23,7 @@ from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from sendlanes.auth.spf import SpfAnalysis, SpfResult
-    from sendlanes.lookup import Resolver
+    from sendlanes.dns.resolver import Resolver
 
 FORMATS = ("table", "json")
 DEFAULT_TIMEOUT = 5.0
@@ -108,7 +108,7 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def _resolver(args: argparse.Namespace) -> Resolver:
-    from sendlanes.lookup import Resolver
+    from sendlanes.dns.resolver import Resolver
 
     timeout = min(args.timeout, PER_TRY_TIMEOUT)
     nameservers = parse_servers(args.nameserver)

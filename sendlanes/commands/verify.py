@@ -22,8 +22,8 @@ from sendlanes.errors import UsageError
 if TYPE_CHECKING:
     # The lane model and the verify machinery are imported when the command runs, so
     # `sendlanes --help` and other commands start fast.
-    from sendlanes.lookup import QueryStats
-    from sendlanes.verify import Check, Route, VerifyReport
+    from sendlanes.dns.resolver import QueryStats
+    from sendlanes.verify.model import Check, Route, VerifyReport
 
 FORMATS = ("table", "json")
 PHASES = {"zones": "verify: zones", "dns": "verify: dns", "checks": "verify: checks"}
@@ -148,8 +148,8 @@ def _port(text: str) -> int:
 
 
 def _route(args: argparse.Namespace, stats: QueryStats) -> Route:
-    from sendlanes.lookup import Resolver
-    from sendlanes.verify_servers import AuthoritativeLookup, DirectRoute
+    from sendlanes.dns.resolver import Resolver
+    from sendlanes.verify.servers import AuthoritativeLookup, DirectRoute
 
     nameservers = parse_servers(args.nameserver, "--nameserver")
     resolvers = parse_servers(args.resolver, "--resolver")
@@ -181,10 +181,10 @@ def _route(args: argparse.Namespace, stats: QueryStats) -> Route:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sendlanes.lookup import QueryStats
-    from sendlanes.plan import build_plan
-    from sendlanes.progress import Progress
-    from sendlanes.verify_jobs import verify_in_processes
+    from sendlanes.dns.resolver import QueryStats
+    from sendlanes.output.progress import Progress
+    from sendlanes.plan.build import build_plan
+    from sendlanes.verify.jobs import verify_in_processes
 
     # The config and plan live until exit: the cycle collector would only walk them again
     # and again, while they are built (a third of the load time for a 3,000-lane stack) and
@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
 
 def report_table(report: VerifyReport) -> str:
     """All checks, one per row, then a summary line."""
-    from sendlanes.verify import CheckStatus
+    from sendlanes.verify.model import CheckStatus
 
     rows: list[tuple[str, str, str, str, str]] = []
     for lane in report.lanes:

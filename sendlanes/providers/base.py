@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 from sendlanes.auth.dkim import format_dkim_record
-from sendlanes.catalog import LaneKind
-from sendlanes.configtypes import ConfigModel
-from sendlanes.records import Purpose, RecordSpec, RecordType
+from sendlanes.lanes.catalog import LaneKind
+from sendlanes.lanes.fields import ConfigModel
+from sendlanes.lanes.records import Purpose, RecordSpec, RecordType
 
 SettingsT = TypeVar("SettingsT", bound=ConfigModel)
 

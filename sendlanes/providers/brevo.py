@@ -6,9 +6,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from sendlanes.configtypes import ConfigModel
+from sendlanes.lanes.fields import ConfigModel
+from sendlanes.lanes.records import Purpose, RecordSpec
 from sendlanes.providers.base import LaneContext, ProviderPreset
-from sendlanes.records import Purpose, RecordSpec
 
 
 class BrevoSettings(ConfigModel):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sendlanes.configtypes import ConfigModel, DkimKeyText, Label, Selector
+from sendlanes.lanes.fields import ConfigModel, DkimKeyText, Label, Selector
+from sendlanes.lanes.records import Purpose, RecordSpec
 from sendlanes.providers.base import LaneContext, ProviderPreset, dkim_txt_content, spf_content
-from sendlanes.records import Purpose, RecordSpec
 
 
 class MailgunSettings(ConfigModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sendlanes.configtypes import ConfigModel, DkimKeyText
+from sendlanes.lanes.fields import ConfigModel, DkimKeyText
+from sendlanes.lanes.records import Purpose, RecordSpec
 from sendlanes.providers.base import LaneContext, ProviderPreset, dkim_txt_content, spf_content
-from sendlanes.records import Purpose, RecordSpec
 
 
 class MailjetSettings(ConfigModel):

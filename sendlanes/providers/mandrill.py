@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sendlanes.configtypes import ConfigModel
+from sendlanes.lanes.fields import ConfigModel
+from sendlanes.lanes.records import Purpose, RecordSpec
 from sendlanes.providers.base import LaneContext, ProviderPreset, spf_content
-from sendlanes.records import Purpose, RecordSpec
 
 
 class MandrillSettings(ConfigModel):

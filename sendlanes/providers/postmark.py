@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sendlanes.catalog import LaneKind
-from sendlanes.configtypes import ConfigModel, DkimKeyText, Label, Selector
+from sendlanes.lanes.catalog import LaneKind
+from sendlanes.lanes.fields import ConfigModel, DkimKeyText, Label, Selector
+from sendlanes.lanes.records import Purpose, RecordSpec
 from sendlanes.providers.base import LaneContext, ProviderPreset, dkim_txt_content
-from sendlanes.records import Purpose, RecordSpec
 
 TRANSACTIONAL_HOST = "smtp.postmarkapp.com"
 BROADCAST_HOST = "smtp-broadcasts.postmarkapp.com"

@@ -9,9 +9,9 @@ from ipaddress import IPv4Network, IPv6Network
 
 from pydantic import model_validator
 
-from sendlanes.configtypes import ConfigModel, DkimKeyText, Selector
+from sendlanes.lanes.fields import ConfigModel, DkimKeyText, Selector
+from sendlanes.lanes.records import Purpose, RecordSpec
 from sendlanes.providers.base import LaneContext, ProviderPreset, dkim_txt_content, spf_content
-from sendlanes.records import Purpose, RecordSpec
 
 
 class MtaSettings(ConfigModel):

@@ -9,9 +9,9 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from sendlanes.configtypes import ConfigModel, Label
+from sendlanes.lanes.fields import ConfigModel, Label
+from sendlanes.lanes.records import Purpose, RecordSpec
 from sendlanes.providers.base import LaneContext, ProviderPreset, spf_content
-from sendlanes.records import Purpose, RecordSpec
 
 AwsRegion = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
 

@@ -6,9 +6,9 @@ import datetime
 import itertools
 from collections.abc import Iterator
 
-from sendlanes.catalog import LaneKind
-from sendlanes.rules.facts import LaneFacts
-from sendlanes.rules.model import Fact, Level, OptionSpec, Rule, RuleOptions, Scope, Violation
+from sendlanes.lanes.catalog import LaneKind
+from sendlanes.rules.facts import Fact, LaneFacts
+from sendlanes.rules.model import Level, OptionSpec, Rule, RuleOptions, Scope, Violation
 
 FAMILY = "bulk"
 BULK_KINDS = frozenset({LaneKind.LIFECYCLE, LaneKind.PROMOTIONAL})

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sendlanes.catalog import LaneKind
-from sendlanes.config import MessageType
-from sendlanes.rules.facts import LaneFacts, StackFacts
-from sendlanes.rules.model import Fact, Level, Rule, RuleOptions, Scope, Violation
+from sendlanes.config.schema import MessageType
+from sendlanes.lanes.catalog import LaneKind
+from sendlanes.rules.facts import Fact, LaneFacts, StackFacts
+from sendlanes.rules.model import Level, Rule, RuleOptions, Scope, Violation
 
 FAMILY = "customerio"
 FALLBACK = MessageType.ALL_EMAILS.value

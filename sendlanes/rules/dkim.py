@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sendlanes.auth.dkim import Strength, dkim_strength
-from sendlanes.records import Purpose
-from sendlanes.rules.facts import RecordFacts
-from sendlanes.rules.model import Fact, Level, Rule, RuleOptions, Scope, Violation
+from sendlanes.lanes.records import Purpose
+from sendlanes.rules.facts import Fact, RecordFacts
+from sendlanes.rules.model import Level, Rule, RuleOptions, Scope, Violation
 
 FAMILY = "dkim"
 

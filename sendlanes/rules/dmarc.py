@@ -12,8 +12,8 @@ from dataclasses import dataclass
 # The parser module, not the sendlanes.auth.dmarc facade: the facade also loads DNS discovery
 # (dnspython), which lint never needs and which costs a third of a second at start-up.
 from sendlanes.auth.dmarc_parse import DmarcAnalysis, is_dmarc_record
-from sendlanes.rules.facts import LaneFacts, RecordFacts, StackFacts
-from sendlanes.rules.model import Fact, Level, OptionSpec, Rule, RuleOptions, Scope, Violation
+from sendlanes.rules.facts import Fact, LaneFacts, RecordFacts, StackFacts
+from sendlanes.rules.model import Level, OptionSpec, Rule, RuleOptions, Scope, Violation
 
 FAMILY = "dmarc"
 

@@ -8,6 +8,7 @@ Two adapters build it: :func:`facts_from_plan` here (``sendlanes lint``) and
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,17 +17,31 @@ from typing import TYPE_CHECKING
 from sendlanes.auth.dkim import DkimAnalysis, analyze_dkim_record
 from sendlanes.auth.dmarc_parse import DmarcAnalysis, analyze_dmarc_record
 from sendlanes.auth.spf_record import SpfRecord, SpfSyntaxError, parse_spf_record
-from sendlanes.catalog import DEFAULT_CATALOG, Catalog, LaneKind
+from sendlanes.lanes.catalog import DEFAULT_CATALOG, Catalog, LaneKind
+from sendlanes.lanes.records import Purpose, RecordSpec
 from sendlanes.providers import PROVIDERS
-from sendlanes.records import Purpose, RecordSpec
-from sendlanes.rules.model import Fact
 
 if TYPE_CHECKING:
-    from sendlanes.plan import LanePlan, Plan
+    from sendlanes.plan.model import LanePlan, Plan
 
 _SPF_PREFIX = "v=spf1"
 _DKIM_LABEL = "_domainkey"
 _DMARC_LABEL = "_dmarc"
+
+
+class Fact(enum.StrEnum):
+    """Parts of the facts a rule reads. During ``pulumi preview`` some engine values are not
+    known yet; a rule that reads an unknown part cannot give a verdict for it."""
+
+    LANE = "lane"  # identity: brand, name, kind, fqdn
+    PROVIDER = "provider"
+    SMTP = "smtp"
+    ROUTING = "routing"  # categories and Customer.io message types
+    RECORDS = "records"
+    RETURN_PATH = "return-path"
+    TRACKING = "tracking"
+    UNSUBSCRIBE = "unsubscribe"
+    WARMUP = "warmup"
 
 
 @dataclass

@@ -11,10 +11,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from sendlanes.rules.facts import LaneFacts, RecordFacts, StackFacts
+from sendlanes.rules.facts import Fact, LaneFacts, RecordFacts, StackFacts
 
 
 class Level(enum.StrEnum):
@@ -35,21 +34,6 @@ class Scope(enum.StrEnum):
     RECORD = "record"
     LANE = "lane"
     STACK = "stack"
-
-
-class Fact(enum.StrEnum):
-    """Parts of the facts a rule reads. During ``pulumi preview`` some engine values are not
-    known yet; a rule that reads an unknown part cannot give a verdict for it."""
-
-    LANE = "lane"  # identity: brand, name, kind, fqdn
-    PROVIDER = "provider"
-    SMTP = "smtp"
-    ROUTING = "routing"  # categories and Customer.io message types
-    RECORDS = "records"
-    RETURN_PATH = "return-path"
-    TRACKING = "tracking"
-    UNSUBSCRIBE = "unsubscribe"
-    WARMUP = "warmup"
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sendlanes.config.yamlpos import Positions, YamlSyntaxError, load_with_positions
 from sendlanes.errors import UsageError
 from sendlanes.rules.model import Level, Rule
-from sendlanes.yamlpos import Positions, YamlSyntaxError, load_with_positions
 
 ALL_RULES_KEY = "all"
 LEVEL_KEY = "enforcementLevel"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sendlanes.rules.facts import RecordFacts
-from sendlanes.rules.model import Fact, Level, Rule, RuleOptions, Scope, Violation
+from sendlanes.rules.facts import Fact, RecordFacts
+from sendlanes.rules.model import Level, Rule, RuleOptions, Scope, Violation
 
 FAMILY = "dns"
 

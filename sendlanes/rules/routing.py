@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sendlanes.catalog import LaneKind
+from sendlanes.lanes.catalog import LaneKind
 from sendlanes.providers.postmark import BROADCAST_HOST
-from sendlanes.rules.facts import LaneFacts, StackFacts
-from sendlanes.rules.model import Fact, Level, Rule, RuleOptions, Scope, Violation
+from sendlanes.rules.facts import Fact, LaneFacts, StackFacts
+from sendlanes.rules.model import Level, Rule, RuleOptions, Scope, Violation
 
 FAMILY = "routing"
 

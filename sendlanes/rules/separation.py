@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sendlanes.catalog import LaneKind
-from sendlanes.records import Purpose
-from sendlanes.rules.facts import LaneFacts, StackFacts
-from sendlanes.rules.model import Fact, Level, Rule, RuleOptions, Scope, Violation
+from sendlanes.lanes.catalog import LaneKind
+from sendlanes.lanes.records import Purpose
+from sendlanes.rules.facts import Fact, LaneFacts, StackFacts
+from sendlanes.rules.model import Level, Rule, RuleOptions, Scope, Violation
 
 FAMILY = "separation"
 

@@ -16,9 +16,9 @@ from sendlanes.auth.spf_record import (
     count_lookup_terms,
     parse_spf_record,
 )
-from sendlanes.records import Purpose
-from sendlanes.rules.facts import RecordFacts, StackFacts
-from sendlanes.rules.model import Fact, Level, Rule, RuleOptions, Scope, Violation
+from sendlanes.lanes.records import Purpose
+from sendlanes.rules.facts import Fact, RecordFacts, StackFacts
+from sendlanes.rules.model import Level, Rule, RuleOptions, Scope, Violation
 from sendlanes.rules.spf_costs import include_cost
 
 FAMILY = "spf"

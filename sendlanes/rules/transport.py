@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sendlanes.rules.facts import LaneFacts
-from sendlanes.rules.model import Fact, Level, OptionSpec, Rule, RuleOptions, Scope, Violation
+from sendlanes.rules.facts import Fact, LaneFacts
+from sendlanes.rules.model import Level, OptionSpec, Rule, RuleOptions, Scope, Violation
 
 FAMILY = "transport"
 RELAY_PORT = 25

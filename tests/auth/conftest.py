@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from sendlanes.lookup import Resolver
+from sendlanes.dns.resolver import Resolver
 from tests.support.dictdns import DictDnsServer, ZoneData, dictdns_fixture
 
 # Short timeouts: a TIMEOUT name costs `lifetime` seconds, and nothing here is slower than 1 ms.

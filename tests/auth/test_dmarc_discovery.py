@@ -23,7 +23,7 @@ from sendlanes.auth.dmarc import (
     tree_walk,
     tree_walk_targets,
 )
-from sendlanes.lookup import DnsLookup, DnsTemporaryError, MxHost, NxDomain
+from sendlanes.dns.resolver import DnsLookup, DnsTemporaryError, MxHost, NxDomain
 
 
 @dataclass

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from sendlanes.auth.spf import SpfAnalysis, analyze_spf
-from sendlanes.lookup import MxHost
+from sendlanes.dns.resolver import MxHost
 from tests.auth.conftest import Serve
 from tests.support.dictdns import DictDnsServer, ZoneData
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from components import tokens
 from components.sending_lane import lane_properties
-from sendlanes.naming import brand_names, lane_names
-from sendlanes.plan import BrandPlan, Plan
-from sendlanes.records import RecordType, wire_content
+from sendlanes.lanes.records import RecordType, wire_content
+from sendlanes.plan.model import BrandPlan, Plan
+from sendlanes.plan.naming import brand_names, lane_names
 
 STACK_URN = "urn:pulumi:test::sendlanes::pulumi:pulumi:Stack::sendlanes-test"
 

@@ -17,18 +17,13 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from sendlanes.configload import parse_stack_config
-from sendlanes.plan import build_plan
-from sendlanes.rules import (
-    Finding,
-    PolicyConfig,
-    RecordFacts,
-    StackFacts,
-    evaluate,
-    facts_from_plan,
-    rule,
-)
-from sendlanes.rules.facts import LaneFacts
+from sendlanes.config.load import parse_stack_config
+from sendlanes.plan.build import build_plan
+from sendlanes.rules.facts import LaneFacts, RecordFacts, StackFacts, facts_from_plan
+from sendlanes.rules.model import Finding
+from sendlanes.rules.policy_config import PolicyConfig
+from sendlanes.rules.registry import rule
+from sendlanes.rules.runner import evaluate
 from tests.support.stacks import bundled_config, lane  # noqa: F401 - re-exported for tests
 
 TODAY = datetime.date(2026, 11, 23)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sendlanes.records import Purpose
-from sendlanes.rules import Level, RecordFacts
+from sendlanes.lanes.records import Purpose
+from sendlanes.rules.facts import RecordFacts
+from sendlanes.rules.model import Level
 from tests.rules.helpers import (
     bundled_facts,
     findings,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sendlanes.rules import Level, WarmupFacts
+from sendlanes.rules.facts import WarmupFacts
+from sendlanes.rules.model import Level
 from tests.rules.helpers import bundled_facts, findings, lane, mutated, with_lane
 
 

@@ -6,15 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from sendlanes.rules import (
-    RULES,
-    Level,
+from sendlanes.rules.model import Level
+from sendlanes.rules.policy_config import (
     PolicyConfig,
     PolicyConfigError,
     load_policy_config,
     parse_policy_config,
-    rule,
 )
+from sendlanes.rules.registry import RULES, rule
 
 
 def test_empty_config_keeps_every_default() -> None:
@@ -96,7 +95,8 @@ def test_default_config_object_is_the_same_as_no_file() -> None:
 
 
 def test_a_rule_must_have_the_check_of_its_scope() -> None:
-    from sendlanes.rules import Fact, Rule, Scope
+    from sendlanes.rules.facts import Fact
+    from sendlanes.rules.model import Rule, Scope
 
     def no_violations(*_: object) -> list[object]:
         return []

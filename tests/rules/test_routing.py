@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sendlanes.rules import Level
+from sendlanes.rules.model import Level
 from tests.rules.helpers import bundled_facts, findings, lane, lane_facts, mutated, with_lane
 
 ROUTING_RULES = (

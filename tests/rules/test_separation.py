@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sendlanes.rules import Level
+from sendlanes.rules.model import Level
 from tests.rules.helpers import (
     bundled_facts,
     findings,

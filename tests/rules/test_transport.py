@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sendlanes.rules import RULES, PolicyConfigError, parse_policy_config
+from sendlanes.rules.policy_config import PolicyConfigError, parse_policy_config
+from sendlanes.rules.registry import RULES
 from tests.rules.helpers import bundled_facts, findings, lane, mutated
 
 

@@ -68,7 +68,7 @@ import dns.rdtypes.ANY.TXT
 import dns.rrset
 import pytest
 
-from sendlanes.lookup import Resolver
+from sendlanes.dns.resolver import Resolver
 
 ZoneData = Mapping[str, Sequence[Any]]
 TTL = 300
@@ -310,7 +310,7 @@ class DictDnsServer:
 
     @property
     def address(self) -> tuple[str, int]:
-        """``("127.0.0.1", port)``, as :class:`sendlanes.lookup.Resolver` takes it."""
+        """``("127.0.0.1", port)``, as :class:`sendlanes.dns.resolver.Resolver` takes it."""
         return (HOST, self.port)
 
     @property
@@ -319,7 +319,7 @@ class DictDnsServer:
         return f"{HOST}:{self.port}"
 
     def resolver(self, *, timeout: float = 0.2, lifetime: float = 1.0) -> Resolver:
-        """A fresh :class:`~sendlanes.lookup.Resolver` (empty cache) asking this server."""
+        """A fresh :class:`~sendlanes.dns.resolver.Resolver` (empty cache) asking this server."""
         return Resolver(nameservers=[self.address], timeout=timeout, lifetime=lifetime)
 
     # -- data, faults and the query log ----------------------------------------------

@@ -56,7 +56,7 @@ DEFAULT_SOA_SERIAL = 2026010101
 
 
 class RecordLike(Protocol):
-    """Anything shaped like :class:`sendlanes.plan.RecordSpec`."""
+    """Anything shaped like :class:`sendlanes.lanes.records.RecordSpec`."""
 
     @property
     def name(self) -> str: ...
@@ -427,7 +427,7 @@ class KnotServer:
 
     @property
     def address(self) -> tuple[str, int]:
-        """``("127.0.0.1", port)``, as :class:`sendlanes.lookup.Resolver` takes it."""
+        """``("127.0.0.1", port)``, as :class:`sendlanes.dns.resolver.Resolver` takes it."""
         return (self.host, self.port)
 
     @property

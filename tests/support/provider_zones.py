@@ -25,9 +25,10 @@ from pathlib import Path
 import yaml
 
 from sendlanes.commands.plan import zone_fragment
-from sendlanes.configload import parse_stack_config
-from sendlanes.plan import Plan, build_plan
-from sendlanes.records import Purpose, RecordType
+from sendlanes.config.load import parse_stack_config
+from sendlanes.lanes.records import Purpose, RecordType
+from sendlanes.plan.build import build_plan
+from sendlanes.plan.model import Plan
 from tests.support.knot import ZoneRecord, zone_text
 
 TTL = 300

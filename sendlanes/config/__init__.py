@@ -1,0 +1,1 @@
+"""Stack configuration: the schema, loading with file:line positions, cross-object checks."""

@@ -1,0 +1,1 @@
+"""Customer.io: the hand-off (routing, message types) and the egress allowlist."""

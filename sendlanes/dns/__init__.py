@@ -1,0 +1,1 @@
+"""The stub resolver behind verify, spf and headers: wire codec, exchange, answers."""

@@ -1,0 +1,1 @@
+"""Which lane sent a message, and whether it was aligned and signed."""

@@ -1,0 +1,1 @@
+"""Output formats: JSON, SARIF, tables and progress lines."""

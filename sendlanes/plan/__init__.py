@@ -1,0 +1,1 @@
+"""The plan: config turned into brands, lanes, records, SMTP settings and resource names."""

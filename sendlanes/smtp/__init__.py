@@ -1,0 +1,1 @@
+"""SMTP pre-flight checks: session, certificates, reports, passwords."""

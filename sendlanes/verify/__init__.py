@@ -1,0 +1,1 @@
+"""Live verification of published lanes: check model, checks, and the runner on top."""

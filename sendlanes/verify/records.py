@@ -1,0 +1,289 @@
+"""Declared against published: one ``record`` check per RecordSpec, ``extra-record`` checks.
+
+Records are compared by meaning, not by bytes: SPF terms case-insensitively (RFC 7208 §4.6.1
+and §4.5 — mechanism names and the version are case-insensitive), DMARC and DKIM tag lists as
+tag→value maps (RFC 9989 §4.8, RFC 6376 §3.2: whitespace around tags is insignificant), names
+without case or the trailing dot. A TXT record of a kind the plan does not publish at that
+name (a site-verification token) is left alone; a second record of a kind that must be unique
+(SPF, DMARC, a DKIM key) is a failure.
+
+CNAME records are probed with the type they are used for (TXT for a DKIM delegation, MX for a
+return path, A for link tracking): the answer shows the CNAME and primes the run's cache for
+the checks that follow it, so nothing is asked twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sendlanes.auth.dmarc import is_dmarc_record
+from sendlanes.auth.spf import is_spf_record
+from sendlanes.dns.resolver import AnswerLookup, DnsAnswer, DnsTemporaryError, NxDomain
+from sendlanes.lanes.records import Purpose, RecordSpec, RecordType
+from sendlanes.verify.model import Check, CheckKind, CheckStatus, error_check
+
+#: The question that shows a CNAME of this purpose and also serves the checks that follow it.
+PROBE_TYPES = {
+    Purpose.DKIM: "TXT",
+    Purpose.RETURN_PATH: "MX",
+    Purpose.TRACKING: "A",
+    Purpose.CUSTOMERIO_TRACKING: "A",
+}
+
+#: TXT kinds of which a name may hold one only, and why a second one breaks it.
+UNIQUE_KINDS = {
+    "spf": "receivers return permerror for a name with two SPF records (RFC 7208 §4.5)",
+    "dmarc": "receivers discard every DMARC record at a name that has several "
+    "(RFC 9989 §4.10 step 2)",
+    "dkim": "a verifier may use either key; signatures made with the other fail "
+    "(RFC 6376 §3.6.2.2)",
+}
+
+_KIND_OF_PURPOSE = {Purpose.SPF: "spf", Purpose.DMARC: "dmarc", Purpose.DKIM: "dkim"}
+
+
+def record_checks(records: Sequence[RecordSpec], lookup: AnswerLookup) -> list[Check]:
+    """A ``record`` check per declared record and ``extra-record`` checks, in record order."""
+    groups: dict[tuple[str, RecordType], list[RecordSpec]] = {}
+    for record in records:
+        groups.setdefault((record.name.lower(), record.type), []).append(record)
+    checks: list[Check] = []
+    for (name, rtype), specs in groups.items():
+        if rtype is RecordType.TXT:
+            checks += _txt_group(name, specs, lookup)
+        elif rtype is RecordType.MX:
+            checks += _mx_group(name, specs, lookup)
+        else:
+            checks += [_cname_check(spec, lookup) for spec in specs]
+    return checks
+
+
+def undeclared_txt_check(name: str, lookup: AnswerLookup) -> Check | None:
+    """A ``warn`` when *name* (where the plan publishes no TXT) has SPF or DMARC records.
+
+    Someone added them by hand; they are not what the plan manages. NXDOMAIN, NODATA and
+    unrelated TXT records are fine (None); a failed look-up is an ``error``.
+    """
+    try:
+        published = lookup.answer(name, "TXT").records
+    except NxDomain:
+        return None
+    except DnsTemporaryError as error:
+        return error_check(CheckKind.EXTRA_RECORD, f"TXT {name}", error)
+    found = [text for text in published if _published_kind(text, name) in UNIQUE_KINDS]
+    if not found:
+        return None
+    return Check(
+        CheckKind.EXTRA_RECORD,
+        f"TXT {name}",
+        CheckStatus.WARN,
+        f"published but not in the plan: {_quoted(found)}",
+    )
+
+
+# -- TXT ----------------------------------------------------------------------------------
+
+
+def _declared_kind(record: RecordSpec) -> str:
+    return _KIND_OF_PURPOSE.get(record.purpose, "other")
+
+
+def _published_kind(text: str, name: str) -> str:
+    if is_spf_record(text):
+        return "spf"
+    if name.startswith("_dmarc.") and is_dmarc_record(text):
+        return "dmarc"
+    if "._domainkey." in f".{name}":
+        return "dkim"
+    return "other"
+
+
+def _tags(text: str, *, fold_values: bool) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for part in text.split(";"):
+        tag, equals, value = part.partition("=")
+        if not equals:
+            continue
+        compact = "".join(value.split())
+        tags[tag.strip().lower()] = compact.lower() if fold_values else compact
+    return tags
+
+
+def same_txt(kind: str, published: str, declared: str) -> bool:
+    """Do two TXT values of *kind* mean the same to a receiver?"""
+    if published == declared:
+        return True  # published exactly as planned: the common case, whatever the kind
+    if kind == "spf":
+        return published.lower().split() == declared.lower().split()
+    if kind in ("dmarc", "dkim"):
+        fold = kind == "dmarc"
+        return _tags(published, fold_values=fold) == _tags(declared, fold_values=fold)
+    return published.strip() == declared.strip()
+
+
+def _published(
+    name: str, rdtype: str, specs: Sequence[RecordSpec], lookup: AnswerLookup
+) -> DnsAnswer | list[Check]:
+    """The answer for *name*/*rdtype*, or one check per declared record when there is none:
+    the name does not exist, cannot be asked, or is a CNAME (which may hold nothing else)."""
+    label = f"{rdtype} {name}"
+    try:
+        answer = lookup.answer(name, rdtype)
+    except NxDomain as error:
+        if error.name.lower() != name:
+            reason = f"{name} is a CNAME whose target does not exist ({error})"
+        else:
+            reason = f"missing: {name} does not exist (NXDOMAIN)"
+        return [_fail(label, reason) for _ in specs]
+    except DnsTemporaryError as error:
+        return [error_check(CheckKind.RECORD, label, error) for _ in specs]
+    if answer.aliases:
+        reason = f"{name} is a CNAME to {answer.aliases[0]}; the plan publishes {rdtype} here"
+        return [_fail(label, reason) for _ in specs]
+    return answer
+
+
+def _txt_group(name: str, specs: Sequence[RecordSpec], lookup: AnswerLookup) -> list[Check]:
+    answer = _published(name, "TXT", specs, lookup)
+    if not isinstance(answer, DnsAnswer):
+        return answer  # the name cannot hold the declared records: one verdict per record
+    published = answer.records
+    checks = [_txt_check(spec, published, name) for spec in specs]
+    extra = _txt_extras(name, specs, published)
+    return checks + ([extra] if extra is not None else [])
+
+
+def _txt_check(spec: RecordSpec, published: Sequence[str], name: str) -> Check:
+    label = f"TXT {name}"
+    kind = _declared_kind(spec)
+    if any(same_txt(kind, text, spec.content) for text in published):
+        return Check(
+            CheckKind.RECORD, label, CheckStatus.PASS, f"published: {_short(spec.content)}"
+        )
+    same_kind = [text for text in published if _published_kind(text, name) == kind]
+    if kind == "other":
+        same_kind = list(published)
+    if same_kind:
+        return _fail(
+            label,
+            f"different: published {_quoted(same_kind)}, the plan has {_quoted([spec.content])}",
+        )
+    others = f" ({len(published)} other TXT record(s))" if published else " (no TXT records)"
+    return _fail(label, f"missing: no {_kind_name(kind)} record{others}")
+
+
+def _txt_extras(name: str, specs: Sequence[RecordSpec], published: Sequence[str]) -> Check | None:
+    declared_kinds = {_declared_kind(spec) for spec in specs}
+    unmatched = [
+        text
+        for text in published
+        if not any(same_txt(_declared_kind(s), text, s.content) for s in specs)
+    ]
+    failures: list[str] = []
+    warnings: list[str] = []
+    for kind, reason in UNIQUE_KINDS.items():
+        extra = [text for text in unmatched if _published_kind(text, name) == kind]
+        if not extra:
+            continue
+        kind_count = sum(1 for text in published if _published_kind(text, name) == kind)
+        if kind in declared_kinds and kind_count > 1:
+            failures.append(f"{kind_count} {_kind_name(kind)} records ({_quoted(extra)}): {reason}")
+        elif kind not in declared_kinds:
+            warnings.append(f"published but not in the plan: {_quoted(extra)}")
+    if failures:
+        return Check(CheckKind.EXTRA_RECORD, f"TXT {name}", CheckStatus.FAIL, "; ".join(failures))
+    if warnings:
+        return Check(CheckKind.EXTRA_RECORD, f"TXT {name}", CheckStatus.WARN, "; ".join(warnings))
+    return None
+
+
+# -- MX -----------------------------------------------------------------------------------
+
+
+def _mx_group(name: str, specs: Sequence[RecordSpec], lookup: AnswerLookup) -> list[Check]:
+    answer = _published(name, "MX", specs, lookup)
+    if not isinstance(answer, DnsAnswer):
+        return answer  # the name cannot hold the declared records: one verdict per record
+    label = f"MX {name}"
+    published = [_mx_pair(text) for text in answer.records]
+    checks: list[Check] = []
+    declared: set[tuple[int, str]] = set()
+    for spec in specs:
+        wanted = (spec.priority if spec.priority is not None else 10, _host(spec.content))
+        declared.add(wanted)
+        if wanted in published:
+            checks.append(Check(CheckKind.RECORD, label, CheckStatus.PASS, _mx_text([wanted])))
+        elif any(host == wanted[1] for _, host in published):
+            shown = _mx_text(p for p in published if p[1] == wanted[1])
+            checks.append(_fail(label, f"different preference: {shown}, the plan has {wanted[0]}"))
+        elif published:
+            shown = _mx_text(published)
+            checks.append(_fail(label, f"different: published {shown}, the plan has {wanted[1]}"))
+        else:
+            checks.append(_fail(label, f"missing: {name} has no MX records"))
+    extra = [pair for pair in published if pair[1] not in {host for _, host in declared}]
+    if extra:
+        detail = f"MX hosts not in the plan: {_mx_text(extra)} (bounces may be delivered there)"
+        checks.append(Check(CheckKind.EXTRA_RECORD, label, CheckStatus.WARN, detail))
+    return checks
+
+
+def _mx_pair(text: str) -> tuple[int, str]:
+    preference, _, host = text.partition(" ")
+    return int(preference), _host(host)
+
+
+def _mx_text(pairs: Iterable[tuple[int, str]]) -> str:
+    return ", ".join(f"{preference} {host}" for preference, host in pairs)
+
+
+# -- CNAME --------------------------------------------------------------------------------
+
+
+def _cname_check(spec: RecordSpec, lookup: AnswerLookup) -> Check:
+    name = spec.name.lower()
+    label = f"CNAME {name}"
+    wanted = _host(spec.content)
+    probe = PROBE_TYPES.get(spec.purpose, "CNAME")
+    try:
+        answer: DnsAnswer | None = lookup.answer(name, probe)
+        target = answer.aliases[0] if answer is not None and answer.aliases else None
+    except NxDomain as error:
+        if error.name.lower() == name:
+            return _fail(label, f"missing: {name} does not exist (NXDOMAIN)")
+        answer = None  # the chain exists and ends nowhere: read the CNAME itself
+        try:
+            target = lookup.cname(name)
+        except (NxDomain, DnsTemporaryError) as inner:
+            return error_check(CheckKind.RECORD, label, inner)
+    except DnsTemporaryError as error:
+        return error_check(CheckKind.RECORD, label, error)
+    if target is None:
+        held = f" (it has {len(answer.records)} {probe} record(s))" if answer else ""
+        return _fail(label, f"missing: {name} has no CNAME{held}; the plan has → {wanted}")
+    if _host(target) != wanted:
+        return _fail(label, f"points to {_host(target)}, the plan has {wanted}")
+    return Check(CheckKind.RECORD, label, CheckStatus.PASS, f"→ {wanted}")
+
+
+# -- wording ------------------------------------------------------------------------------
+
+
+def _fail(label: str, detail: str) -> Check:
+    return Check(CheckKind.RECORD, label, CheckStatus.FAIL, detail)
+
+
+def _host(name: str) -> str:
+    return name.rstrip(".").lower()
+
+
+def _kind_name(kind: str) -> str:
+    return {"spf": "SPF", "dmarc": "DMARC", "dkim": "DKIM key", "other": "such"}[kind]
+
+
+def _short(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else f"{text[: width // 2]}…{text[-(width // 2) + 1 :]}"
+
+
+def _quoted(texts: Sequence[str]) -> str:
+    return ", ".join(f'"{_short(text)}"' for text in texts)
