@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from sendlanes.auth.dkim_key import DkimKeyError, parse_public_key
+from sendlanes.errors import quoted
 
 #: Ports where TLS starts with the first byte (RFC 8314 §3.3); elsewhere STARTTLS.
 IMPLICIT_TLS_PORTS = frozenset({465, 2465})
@@ -62,20 +63,23 @@ def _labels_one_by_one(value: str, name: str, *, allow_underscore: bool) -> list
     labels = []
     for label in name.split("."):
         if not label:
-            raise ValueError(f"{value!r} has an empty label")
+            raise ValueError(f"{quoted(value)} has an empty label")
         try:
             ascii_label = label.encode("idna").decode("ascii") if not label.isascii() else label
         except UnicodeError as error:
-            raise ValueError(f"{value!r}: label {label!r} is not valid IDNA ({error})") from None
+            raise ValueError(
+                f"{quoted(value)}: label {quoted(label)} is not valid IDNA ({error})"
+            ) from None
         if len(ascii_label.encode()) > MAX_LABEL_OCTETS:
             raise ValueError(
-                f"{value!r}: label {label!r} is {len(ascii_label)} octets "
+                f"{quoted(value)}: label {quoted(label)} is {len(ascii_label)} octets "
                 f"(max {MAX_LABEL_OCTETS}, RFC 1035 §2.3.4)"
             )
         pattern = _SERVICE_LABEL if allow_underscore else _LDH_LABEL
         if not pattern.fullmatch(ascii_label):
             raise ValueError(
-                f"{value!r}: label {label!r} may hold only letters, digits and inner hyphens"
+                f"{quoted(value)}: label {quoted(label)} may hold only letters, digits and "
+                "inner hyphens"
             )
         labels.append(ascii_label)
     return labels
@@ -85,14 +89,14 @@ def _hostname(value: str) -> str:
     labels = _to_ascii_labels(value, allow_underscore=False)
     name = ".".join(labels)
     if len(name) > MAX_NAME_OCTETS:
-        raise ValueError(f"{value!r} is {len(name)} octets (max {MAX_NAME_OCTETS}, RFC 1035)")
+        raise ValueError(f"{quoted(value)} is {len(name)} octets (max {MAX_NAME_OCTETS}, RFC 1035)")
     return name
 
 
 def _domain(value: str) -> str:
     name = _hostname(value)
     if "." not in name:
-        raise ValueError(f"{value!r} must have at least two labels (e.g. acme.example)")
+        raise ValueError(f"{quoted(value)} must have at least two labels (e.g. acme.example)")
     return name
 
 
