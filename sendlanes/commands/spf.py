@@ -71,12 +71,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here so `sendlanes --help` and other commands do not pay for dnspython.
     from sendlanes.auth.spf import analyze_spf, check_host
-    from sendlanes.auth.spf_names import domain_problem, without_final_dot
+    from sendlanes.lanes.hostnames import domain_name
 
-    domain = without_final_dot(args.domain.strip())
-    problem = domain_problem(domain)
-    if problem is not None:
-        raise UsageError(f"DOMAIN {args.domain!r} is not a domain name: {problem}")
+    try:
+        # A-labels: `bücher.test` asks for xn--bcher-kva.test.
+        domain = domain_name(args.domain.strip())
+    except ValueError as error:
+        raise UsageError(f"DOMAIN is not a domain name: {error}") from None
     _check_options(args)
     resolver = _resolver(args)
     analysis = analyze_spf(domain, resolver)

@@ -15,7 +15,7 @@ from typing import Any
 from sendlanes.config.schema import BrandConfig, LaneConfig, StackConfig
 from sendlanes.errors import quoted
 from sendlanes.lanes.catalog import BUILTIN_CATEGORIES, Catalog, LaneKind
-from sendlanes.lanes.fields import MAX_NAME_OCTETS
+from sendlanes.lanes.hostnames import MAX_NAME_OCTETS
 from sendlanes.providers import PROVIDERS
 from sendlanes.providers.base import LaneContext
 
