@@ -88,6 +88,21 @@ def parse_stack_config(text: str, source: str = "<config>") -> StackConfig:
     return _validate(data, report)
 
 
+def field_locations(source: str, paths: Iterable[Path_]) -> dict[Path_, str]:
+    """``FILE:LINE`` of each config path of the stack file *source*, read again (only a
+    config that failed a later check asks); ``FILE`` alone where no line is known."""
+    try:
+        _, positions = load_with_positions(read_input(source, "stack config"))
+    except (UsageError, YamlSyntaxError):
+        positions = Positions()  # the config came from elsewhere (a text, the engine)
+    report = _Report(source, positions, {f: ("config", k) for k, f in KNOWN_KEYS.items()})
+    located = {}
+    for path in paths:
+        line = report.line_of(path)
+        located[path] = f"{source}:{line}" if line is not None else source
+    return located
+
+
 def stack_config_from_values(
     brands: Any,
     categories: Any = None,
