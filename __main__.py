@@ -23,7 +23,6 @@ from sendlanes.errors import UsageError
 from sendlanes.plan.build import build_plan
 from sendlanes.plan.model import Plan
 from sendlanes.plan.naming import brand_resource_name, check_names
-from sendlanes.plan.zone import refuse_cname_collisions
 
 
 def read_plan(config: pulumi.Config, stack_file: Path, password_keys: frozenset[str]) -> Plan:
@@ -39,7 +38,6 @@ def read_plan(config: pulumi.Config, stack_file: Path, password_keys: frozenset[
     )
     plan = build_plan(stack, today=datetime.date.today())
     check_names(plan)
-    refuse_cname_collisions(plan)  # a zone Cloudflare would refuse half-way through `up`
     return plan
 
 

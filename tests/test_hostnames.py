@@ -6,7 +6,7 @@ import pytest
 
 from sendlanes.config.load import parse_stack_config
 from sendlanes.errors import UsageError
-from sendlanes.lanes.hostnames import domain_name, host_name, relative_name
+from sendlanes.lanes.hostnames import domain_name, host_name, relative_name, server_host
 from tests.support.pulumi_mocks import PROJECT_ROOT
 
 PROD_TEXT = (PROJECT_ROOT / "Pulumi.prod.yaml").read_text(encoding="utf-8")
@@ -86,3 +86,13 @@ def test_a_unicode_brand_domain_is_planned_in_a_labels() -> None:
     text = text.replace("mailto:dmarc@acme.example", "mailto:dmarc@xn--bcher-kva.test")
     config = parse_stack_config(text, "s.yaml")
     assert config.brands[0].domain == "xn--bcher-kva.test"
+
+
+def test_a_server_may_be_an_ip_address_but_a_domain_may_not() -> None:
+    assert server_host("127.0.0.1") == "127.0.0.1"
+    assert server_host("[2001:DB8::1]") == "2001:db8::1"
+    assert server_host("SMTP.Bücher.test") == "smtp.xn--bcher-kva.test"
+    with pytest.raises(ValueError, match="all digits"):
+        server_host("mail.123")
+    with pytest.raises(ValueError, match="is an IP address"):
+        host_name("127.0.0.1")

@@ -22,9 +22,9 @@ from sendlanes.lanes.fields import (
     IMPLICIT_TLS_PORTS,
     ConfigModel,
     Domain,
-    Hostname,
     Label,
     Port,
+    ServerHost,
     TlsMode,
     Ttl,
 )
@@ -119,7 +119,7 @@ class DmarcConfig(ConfigModel):
 
 
 class SmtpConfig(ConfigModel):
-    host: Hostname | None = None
+    host: ServerHost | None = None
     port: Port = 587
     tls: TlsMode | None = None
     username: Annotated[str, Field(min_length=1, max_length=256)] | None = None

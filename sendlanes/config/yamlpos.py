@@ -176,8 +176,11 @@ def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
     # Other scalars (int, bool, null) and explicitly tagged nodes.
     try:
         return loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError, TypeError) as error:
-        # An explicit !!timestamp that is no date, an integer of 5,000 digits, ...
+    except yaml.YAMLError:
+        raise
+    except Exception as error:
+        # An explicit !!timestamp that is no date (ValueError, AttributeError), an empty
+        # !!int (IndexError), an integer of 5,000 digits (ValueError), ...
         what = "not a valid date" if node.tag == _TIMESTAMP_TAG else "cannot read this value"
         raise yaml.constructor.ConstructorError(
             None, None, f"{what} ({_tag_name(node.tag)}: {error})", node.start_mark

@@ -14,6 +14,7 @@ from sendlanes.lanes.hostnames import (
     domain_name,
     host_name,
     relative_name,
+    server_host,
 )
 
 #: Ports where TLS starts with the first byte (RFC 8314 §3.3); elsewhere STARTTLS.
@@ -56,6 +57,8 @@ def _dkim_key(value: str) -> str:
 
 Hostname = Annotated[str, AfterValidator(host_name)]
 """A host name (A-labels, lower-case, no trailing dot; see :mod:`sendlanes.lanes.hostnames`)."""
+ServerHost = Annotated[str, AfterValidator(server_host)]
+"""A host name, or an IP address (``smtp.host``)."""
 Domain = Annotated[str, AfterValidator(domain_name)]
 """A domain with at least two labels."""
 Label = Annotated[str, AfterValidator(relative_name)]

@@ -100,6 +100,20 @@ def host_name(value: object) -> str:
     return _whole(str(value), labels)
 
 
+def server_host(value: object) -> str:
+    """A server to connect to: a host name in A-labels, or an IP address (a self-hosted or
+    test SMTP server may have no name).
+
+    :raises ValueError: as :func:`host_name` for anything that is not an IP address.
+    """
+    if isinstance(value, str):
+        try:
+            return str(ipaddress.ip_address(value.strip("[]")))
+        except ValueError:
+            pass
+    return host_name(value)
+
+
 def domain_name(value: object) -> str:
     """A domain of at least two labels, in A-labels (``acme.example``).
 
