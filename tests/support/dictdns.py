@@ -135,7 +135,9 @@ def _rdata(rdtype_text: str, value: Any) -> dns.rdata.Rdata:
     if rdtype in (dns.rdatatype.PTR, dns.rdatatype.CNAME):
         target = _name(str(value)).to_text()
         return dns.rdata.from_text(dns.rdataclass.IN, rdtype, target)
-    return dns.rdata.from_text(dns.rdataclass.IN, rdtype, str(value), origin=dns.name.root)
+    return dns.rdata.from_text(
+        dns.rdataclass.IN, rdtype, str(value), origin=dns.name.root, relativize=False
+    )
 
 
 @dataclass(frozen=True)
