@@ -344,3 +344,18 @@ def test_out_of_zone_nxdomain_from_a_zone_server_is_not_believed() -> None:
         report = verify(authoritative(recursive, zone_server.port), "acme/revenue")
     dkim = found(report, "dkim", SES_SELECTOR)
     assert str(dkim.status) == "pass", dkim
+
+
+def test_a_cname_record_check_names_the_cname_when_its_target_is_silent() -> None:
+    # The return path's target times out: the bounce route has no verdict, but the CNAME
+    # record itself is read and judged, and no detail speaks of the MX question behind it.
+    zone = dict_zones(**{"u2744887.wl138.sendgrid.net": ["TIMEOUT"]})
+    with DictDnsServer.start(zone) as server:
+        resolver = Resolver(nameservers=[server.address], timeout=0.1, lifetime=0.3)
+        report = verify(DirectRoute(resolver), "acme/promos")
+    record = found(report, "record", "CNAME em5945.mail.acme.example")
+    assert (str(record.status), record.detail) == ("pass", "→ u2744887.wl138.sendgrid.net")
+    route = found(report, "return-path", "em5945.mail.acme.example")
+    assert str(route.status) == "error", route
+    assert report.exit_code() == EXIT_NO_VERDICT
+    assert not any("MX" in c.detail for c in report.checks() if str(c.check) == "record")
