@@ -71,12 +71,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here so `sendlanes --help` and other commands do not pay for dnspython.
     from sendlanes.auth.spf import analyze_spf, check_host
-    from sendlanes.auth.spf_names import domain_problem, without_final_dot
+    from sendlanes.auth.spf_names import without_final_dot
 
     domain = without_final_dot(args.domain.strip())
-    problem = domain_problem(domain)
-    if problem is not None:
-        raise UsageError(f"DOMAIN {args.domain!r} is not a domain name: {problem}")
+    if not domain:
+        raise UsageError("DOMAIN is empty: name the domain whose SPF record to check")
+    # A malformed DOMAIN (an empty label, a label over 63 octets, one label, an address
+    # literal) is no usage error: check_host() and the analysis say "none" (RFC 7208 §4.3).
     _check_options(args)
     resolver = _resolver(args)
     analysis = analyze_spf(domain, resolver)
