@@ -12,17 +12,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sendlanes.commands._arguments import parse_servers, seconds
 from sendlanes.commands._options import (
     add_format_option,
     add_source_options,
     emit_json,
     load_stack,
     output_format,
-    parse_servers,
-    render_table,
     stack_file,
 )
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
+from sendlanes.output.terminal import render_table, safe_text
 
 if TYPE_CHECKING:
     from sendlanes.headers.analysis import HeadersReport
@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
         "--nameserver",
         action="append",
         default=[],
-        metavar="HOST[:PORT]",
+        metavar="IP[:PORT]",
         help="ask this name server for DKIM keys and DMARC records (repeatable; "
         "default: the system resolver)",
     )
@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--dns-timeout",
-        type=float,
+        type=seconds,
         default=5.0,
         metavar="SECONDS",
         help="give up on one DNS question after this long (default: 5)",
@@ -113,8 +113,6 @@ def run(args: argparse.Namespace) -> int:
     from sendlanes.dns.resolver import Resolver
     from sendlanes.headers.analysis import analyze_message
 
-    if args.dns_timeout <= 0:
-        raise UsageError("--dns-timeout must be a positive number of seconds")
     if not args.category_header.strip() or ":" in args.category_header:
         raise UsageError(f"--category-header {args.category_header!r} is not a header name")
     nameservers = parse_servers(args.nameserver)
@@ -157,6 +155,8 @@ def report_text(report: HeadersReport) -> str:
         lines.append(f"DKIM:        d={signature.domain} s={signature.selector} {verdict.result}")
     lane = report.lane
     lines.append(f"Lane:        {f'{lane.key} ({lane.kind})' if lane else '-'}")
+    # Every header field came from whoever sent the message: no escape sequence gets through.
+    lines = [safe_text(line) for line in lines]
     lines.append("")
     lines.append(
         render_table(
