@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_CATEGORY_HEADER = "X-Sendlanes-Category"
 
 FORMATS = ("table", "json")
+DEFAULT_DEADLINE = 60.0
 
 
 def register(subparsers: Any) -> None:
@@ -72,6 +74,14 @@ def register(subparsers: Any) -> None:
         default=5.0,
         metavar="SECONDS",
         help="give up on one DNS question after this long (default: 5)",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=seconds,
+        default=DEFAULT_DEADLINE,
+        metavar="SECONDS",
+        help="stop asking DNS after this long; checks still needing an answer are errors "
+        f"(default: {DEFAULT_DEADLINE:g})",
     )
     parser.set_defaults(handler=run)
 
@@ -112,6 +122,8 @@ def _lanes_and_catalog(args: argparse.Namespace) -> tuple[Sequence[LanePlan], Ca
 def run(args: argparse.Namespace) -> int:
     from sendlanes.dns.resolver import Resolver
     from sendlanes.headers.analysis import analyze_message
+    from sendlanes.headers.budget import DeadlineLookup
+    from sendlanes.output.progress import Progress
 
     if not args.category_header.strip() or ":" in args.category_header:
         raise UsageError(f"--category-header {args.category_header!r} is not a header name")
@@ -123,13 +135,20 @@ def run(args: argparse.Namespace) -> int:
         timeout=min(2.0, args.dns_timeout),
         lifetime=args.dns_timeout,
     )
-    report = analyze_message(
-        raw,
-        lookup=resolver,
-        lanes=lanes,
-        catalog=catalog,
-        category_header=args.category_header.strip(),
+    lookup = DeadlineLookup(
+        resolver,
+        time.monotonic() + args.deadline,
+        f"not asked: the --deadline of {args.deadline:g} s passed",
     )
+    with Progress(0, "headers: DKIM signatures") as progress:
+        report = analyze_message(
+            raw,
+            lookup=lookup,
+            lanes=lanes,
+            catalog=catalog,
+            category_header=args.category_header.strip(),
+            on_progress=lambda done, total: progress.update(done, total),
+        )
     if output_format(args) == "json":
         emit_json(report.to_json())
     else:
@@ -150,9 +169,15 @@ def report_text(report: HeadersReport) -> str:
         f"Subject:     {facts.subject or '-'}",
         f"Category:    {facts.category or '-'} ({report.category_header})",
     ]
+    skipped = 0
     for verdict in report.verdicts:
+        if verdict.result == "not checked":
+            skipped += 1
+            continue
         signature = verdict.signature
         lines.append(f"DKIM:        d={signature.domain} s={signature.selector} {verdict.result}")
+    if skipped:
+        lines.append(f"DKIM:        {skipped} more signature(s) not checked")
     lane = report.lane
     lines.append(f"Lane:        {f'{lane.key} ({lane.kind})' if lane else '-'}")
     # Every header field came from whoever sent the message: no escape sequence gets through.
