@@ -38,7 +38,7 @@ RECEIPT = (
 
 
 def signed(message: bytes) -> bytes:
-    signature = dkim.sign(
+    signature: bytes = dkim.sign(
         message, SELECTOR, DOMAIN, KEY.read_bytes(), include_headers=SIGNED, linesep=b"\r\n"
     )
     return signature + message
