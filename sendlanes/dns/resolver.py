@@ -75,7 +75,6 @@ __all__ = [
     "Question",
     "Resolver",
     "follow_aliases",
-    "parse_nameserver",
     "prefetch_together",
 ]
 
@@ -349,18 +348,3 @@ def _address(host: str, port: int) -> tuple[str, int]:
             raise ValueError(f"name server {host!r} has no address: {error}") from None
         return str(found[0][4][0]), port
     return host, port
-
-
-def parse_nameserver(spec: str) -> tuple[str, int]:
-    """Parse ``HOST``, ``HOST:PORT``, ``[V6]:PORT`` or a bare IPv6 address into a pair."""
-    spec = spec.strip()
-    if spec.startswith("["):
-        host, _, rest = spec[1:].partition("]")
-        port = rest.removeprefix(":") or "53"
-    elif spec.count(":") == 1:
-        host, port = spec.split(":")
-    else:
-        host, port = spec, "53"
-    if not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"invalid name server {spec!r}: port must be 1-65535")
-    return host, int(port)
