@@ -15,6 +15,7 @@ reads each message many times; the best of several rounds is shown, per message:
 
 from __future__ import annotations
 
+import os
 import sys
 import timeit
 from collections.abc import Callable
@@ -97,6 +98,8 @@ def main() -> None:
         txid = int.from_bytes(message[:2], "big")
         check = _microseconds(lambda: matches(message, txid, qname, 16))
         print(f"| response_matches (typical TXT) | {len(message)} | {check:.2f} | – | – |")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"\nload average: {load}")
 
 
 if __name__ == "__main__":
