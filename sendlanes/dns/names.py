@@ -18,14 +18,8 @@ whatever the message holds (a "decompression bomb" of thousands of owners pointi
 
 from __future__ import annotations
 
-import re
-
 MAX_NAME_OCTETS = 255
 MAX_POINTER_HOPS = 16
-
-#: Octets that the presentation format escapes (RFC 1035 §5.1, as dnspython writes them),
-#: but for ".", which :func:`_text` counts instead: in a joined name it separates labels.
-_ESCAPED = re.compile(rb'[\x00-\x20\x7f-\xff"();\\@$]')
 
 #: offset of a name read in place → (text, octets with the root, end of its first run of
 #: labels, pointers followed). Answers point back to the question's name again and again.
@@ -134,22 +128,14 @@ def read_name(message: bytes, offset: int, limit: int, known: NameCache) -> tupl
 
 
 def _text(labels: list[bytes]) -> str:
-    """Labels as presentation text in lower case, escaped as RFC 1035 §5.1 (and dnspython)."""
-    if not labels:
-        return ""
+    """Labels as text in lower case (ASCII folding only), joined with dots.
+
+    The text is what :func:`encode_name` would put back on the wire, so an answer's names
+    compare equal to the names asked. A label holding a dot has no such text (it would pass
+    for two labels): it is refused. Octets outside ASCII, never in a name we ask, read as
+    U+FFFD.
+    """
     joined = b".".join(labels)
-    if joined.count(b".") == len(labels) - 1 and not _ESCAPED.search(joined):
-        return joined.lower().decode("ascii")
-    return ".".join(_escaped(label.lower()) for label in labels)
-
-
-def _escaped(label: bytes) -> str:
-    parts = []
-    for octet in label:
-        if octet in b'"().;\\@$':
-            parts.append("\\" + chr(octet))
-        elif 0x20 < octet < 0x7F:
-            parts.append(chr(octet))
-        else:
-            parts.append(f"\\{octet:03d}")
-    return "".join(parts)
+    if joined.count(b".") != len(labels) - 1 and labels:
+        raise WireError("a label holds a dot (it would read as two labels)")
+    return joined.lower().decode("ascii", errors="replace")
