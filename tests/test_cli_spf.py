@@ -170,15 +170,10 @@ def test_a_unicode_domain_is_asked_for_by_its_a_labels(
     ("args", "message"),
     [
         (["example.com", "--ip", "192.0.2.300"], "not an IPv4 or IPv6 address"),
-        (["mail..example.com"], "is not a domain name"),
-        (["192.0.2.1"], "'192.0.2.1' is an IP address, not a domain name"),
-        (["[2001:db8::1]"], "is an IP address, not a domain name"),
-        (["acme.123"], "the last label '123' is all digits"),
+        (["  "], "DOMAIN is empty"),
         (["xn--zz.example"], "label 'xn--zz' is an invalid A-label"),
         (["\N{GRINNING FACE}.example"], "is not IDNA 2008"),
-        (["a" * 64 + ".example"], "is 64 octets (max 63"),
-        ([".".join(["a" * 63] * 4)], "(max 253"),
-        (["example.com", "--timeout", "0"], "--timeout must be a positive number"),
+        (["example.com", "--timeout", "0"], "--timeout: '0': must be more than 0 seconds"),
         (["example.com", "--nameserver", "127.0.0.1:99999"], "--nameserver"),
     ],
 )
