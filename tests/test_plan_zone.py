@@ -82,7 +82,7 @@ def _line(lines: list[str], fragment: str, after: int = 0) -> int:
 
 
 def _plan_errors(path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    code = main(["plan", "--config", str(path), "--format", "json"])
+    code = main(["plan", "--config", str(path), "--format", "table"])
     captured = capsys.readouterr()
     assert code == 2
     assert captured.out == ""
