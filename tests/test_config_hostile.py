@@ -6,6 +6,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sendlanes.config.inputfile import MAX_INPUT_BYTES
 from sendlanes.config.load import load_stack_config, parse_stack_config
@@ -197,3 +198,40 @@ def test_a_policy_config_alias_bomb_is_refused(tmp_path: Path) -> None:
     path.write_text(_laughs())
     with pytest.raises(PolicyConfigError, match="expands to more than"):
         load_policy_config(path, RULES)
+
+
+def _depth(node: yaml.Node) -> int:
+    """Nesting depth of a composed node tree (collections only)."""
+    if isinstance(node, yaml.ScalarNode):
+        return 0
+    children = (
+        node.value if isinstance(node, yaml.SequenceNode) else [p for kv in node.value for p in kv]
+    )
+    return 1 + max((_depth(child) for child in children), default=0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- " * 40 + "x\n",  # compact sequences on one line
+        "".join("  " * i + "k:\n" for i in range(40)) + "  " * 40 + "v\n",  # indented mappings
+        "k:\n" + "".join("  " * i + "- k:\n" for i in range(30)) + "  " * 30 + "- x\n",
+        "".join("  " * i + "- b:\n" for i in range(30)) + "  " * 31 + "c\n",
+        "[" * 30 + "]" * 30,
+        "[" + "a: [" * 20 + "x" + "]" * 21,  # single-pair mappings inside flow sequences
+        "k: " + "{a: " * 25 + "b" + "}" * 25,
+    ],
+)
+def test_the_cheap_depth_bound_holds_for_every_way_to_nest(text: str) -> None:
+    """The scan that bounds depth is skipped below a bound computed from the text alone: the
+    bound must never be under the real depth, whatever the nesting style."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    brackets = text.count("[") + text.count("{")
+    longest = max(map(len, text.split("\n")))
+    assert _depth(node) <= 2 * brackets + 2 * longest + 2
+
+
+def test_deep_block_nesting_within_the_safe_bound_is_a_clean_error() -> None:
+    deep = "".join("  " + " " * i + "k:\n" for i in range(1500)) + " " * 1502 + "v\n"
+    problems = _problems("config:\n  sendlanes:brands:\n" + deep)
+    assert problems and all(p.startswith("s.yaml") for p in problems)

@@ -83,6 +83,9 @@ MAX_DEPTH = 100
 MAX_VALUES = 2_000_000
 #: Characters of scalar text a document may expand to (an alias to a long string, repeated).
 MAX_EXPANDED_CHARS = 64 * 1024 * 1024
+#: Depth libyaml's composer reaches without exhausting an 8 MiB stack (it recursed 20,000
+#: levels here and crashed before 25,000: about 350 bytes a level).
+SAFE_COMPOSER_DEPTH = 10_000
 
 
 # libyaml's parser (PyYAML's C extension) builds the node tree several times faster than the
@@ -141,7 +144,7 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _FLATTENED_KEY_TAGS = frozenset({_MERGE_TAG, "tag:yaml.org,2002:value"})
 
 
-def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
+def _build(loader: _PositionLoader, node: yaml.Node, depth: int = 0) -> Any:
     """Construct *node*: ``construct_document`` without its dispatch for strings, lists and
     mappings, and with merge keys flattened in the node tree (:class:`Positions` walks it).
 
@@ -150,8 +153,16 @@ def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
     tag = node.tag
     if tag == _STR_TAG:
         return node.value
+    if depth >= MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"nested more than {MAX_DEPTH} levels deep", node.start_mark
+        )
+    depth += 1
     if tag == _SEQ_TAG and isinstance(node, yaml.SequenceNode):
-        return [item.value if item.tag == _STR_TAG else _build(loader, item) for item in node.value]
+        return [
+            item.value if item.tag == _STR_TAG else _build(loader, item, depth)
+            for item in node.value
+        ]
     if tag == _MAP_TAG and isinstance(node, yaml.MappingNode):
         merged = loader.merged_entries.get(id(node))
         if merged is None:
@@ -170,7 +181,9 @@ def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
                     None, None, f"duplicate key {quoted(key)}", key_node.start_mark
                 )
             mapping[key] = (
-                value_node.value if value_node.tag == _STR_TAG else _build(loader, value_node)
+                value_node.value
+                if value_node.tag == _STR_TAG
+                else _build(loader, value_node, depth)
             )
         return mapping
     # Other scalars (int, bool, null) and explicitly tagged nodes.
@@ -232,6 +245,26 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> Any:
 
 
 _PositionLoader.add_constructor(_MAP_TAG, _construct_mapping)
+
+
+def _needs_structure_check(text: str) -> bool:
+    """Whether *text* may hold an alias or nest deeper than :data:`SAFE_COMPOSER_DEPTH`.
+
+    Only then is the event scan of :func:`_check_structure` needed: it reads the text a second
+    time, 12% of ``plan``'s whole-process CPU on a 1,000-brand stack (README, Benchmarks).
+    Without the scan, :data:`MAX_DEPTH` is enforced while the values are built, from a node
+    tree that libyaml's composer can safely make.
+
+    Without ``*`` there is no alias. A flow collection needs a bracket or brace (and a
+    single-pair mapping inside it adds one more level), and a block collection nested in
+    another starts at least one column further right every second level, so the depth is at
+    most twice the brackets and braces plus twice the longest line.
+    """
+    if "*" in text:
+        return True
+    brackets = text.count("[") + text.count("{")
+    longest = max(map(len, text.split("\n")))
+    return 2 * brackets + 2 * longest + 2 > SAFE_COMPOSER_DEPTH
 
 
 def _check_structure(text: str) -> None:
@@ -313,7 +346,8 @@ def load_with_positions(text: str, syntax: str = "YAML") -> tuple[Any, Positions
         at_line, at_column, problem = unprintable
         raise YamlSyntaxError(at_line, problem, at_column)
     try:
-        _check_structure(text)
+        if _needs_structure_check(text):
+            _check_structure(text)
         loader = _PositionLoader(text)
         try:
             with collector_paused():
