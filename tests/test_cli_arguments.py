@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sendlanes.commands._arguments import parse_nameserver
+from sendlanes.commands._arguments import parse_nameserver, parse_servers
 from sendlanes.errors import EXIT_INTERNAL, EXIT_USAGE
 from tests.support.stacks import BUNDLED_STACK
 
@@ -39,6 +39,9 @@ def sendlanes(
         ("[::1]", ("::1", 53)),
         ("2001:db8::53", ("2001:db8::53", 53)),
         (" 127.0.0.1 ", ("127.0.0.1", 53)),
+        ("ns1.example.net", ("ns1.example.net", 53)),  # looked up by parse_servers
+        ("NS1.Example.NET:5300", ("ns1.example.net", 5300)),
+        ("localhost:53", ("localhost", 53)),
     ],
 )
 def test_name_server_forms_that_parse(spec: str, expected: tuple[str, int]) -> None:
@@ -48,9 +51,10 @@ def test_name_server_forms_that_parse(spec: str, expected: tuple[str, int]) -> N
 @pytest.mark.parametrize(
     "spec",
     [
-        "bogus",
         "",
         " ",
+        "no such.example",
+        "ns1.example.123",
         "1.2.3.4:53:53",
         "1.2.3.4:0",
         "1.2.3.4:99999",
@@ -59,7 +63,6 @@ def test_name_server_forms_that_parse(spec: str, expected: tuple[str, int]) -> N
         "[::1]x",
         "[1.2.3.4]:53",
         "::1:port",
-        "example.com:53",
         "1.2.3.4:٥٣",
     ],
 )
@@ -71,10 +74,11 @@ def test_name_server_forms_that_do_not_parse(spec: str) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["spf", "example.com", "--nameserver", "bogus"], "--nameserver: 'bogus' is not an IP"),
+        (["spf", "example.com", "--nameserver", "bogus.invalid"], "'bogus.invalid' has no address"),
+        (["spf", "example.com", "--nameserver", "bad host"], "nor a host name"),
         (["spf", "example.com", "--nameserver", ""], "--nameserver: empty"),
-        (["spf", "example.com", "--nameserver", "1.2.3.4:53:53"], "'1.2.3.4:53:53' is not IP"),
-        (["headers", "-", "--nameserver", "bogus"], "--nameserver: 'bogus' is not an IP"),
+        (["spf", "example.com", "--nameserver", "1.2.3.4:53:53"], "'1.2.3.4:53:53' is not HOST"),
+        (["headers", "-", "--nameserver", "bogus.invalid"], "--nameserver: 'bogus.invalid' has"),
         (["verify", "--nameserver", "1.2.3.4:53:53"], "--nameserver"),
         (["spf", "example.com", "--timeout", "inf"], "'inf' is not a finite number"),
         (["spf", "example.com", "--timeout", "nan"], "'nan' is not a finite number"),
@@ -109,11 +113,11 @@ def test_cafile_with_a_broken_certificate_is_a_usage_error(tmp_path: Path) -> No
 
 
 def test_usage_error_under_format_json_is_a_json_document_too() -> None:
-    result = sendlanes("spf", "example.com", "--nameserver", "bogus", "--format", "json")
+    result = sendlanes("spf", "example.com", "--nameserver", "bad host", "--format", "json")
     assert result.returncode == EXIT_USAGE
     document = json.loads(result.stdout)
     assert document["error"]["exit_code"] == EXIT_USAGE
-    assert "--nameserver: 'bogus' is not an IP address" in document["error"]["message"]
+    assert "--nameserver: 'bad host'" in document["error"]["message"]
 
 
 def test_argument_error_under_format_json_is_a_json_document_too() -> None:
@@ -176,3 +180,10 @@ def test_sendlanes_debug_shows_the_traceback(tmp_path: Path) -> None:
 def test_bundled_stack_still_plans_with_the_default_stack_name() -> None:
     result = sendlanes("plan", "--format", "json", cwd=BUNDLED_STACK.parent)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_name_server_given_by_host_name_is_looked_up_once() -> None:
+    assert parse_servers(["localhost:5300", "127.0.0.1"]) == [
+        ("127.0.0.1", 5300),
+        ("127.0.0.1", 53),
+    ]

@@ -11,10 +11,12 @@ import argparse
 import ipaddress
 import math
 import re
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 
 from sendlanes.errors import UsageError
+from sendlanes.lanes.hostnames import host_name
 
 # No operation this tool runs needs longer; a larger number is a typo (and `inf` or 1e300
 # overflow the C timeval under socket.settimeout).
@@ -104,15 +106,15 @@ def pem_bundle(text: str) -> Path:
 
 
 def parse_nameserver(spec: str) -> tuple[str, int]:
-    """``IP``, ``IP:PORT``, ``[IPV6]:PORT`` or a bare IPv6 address, as ``(address, port)``.
+    """``HOST``, ``HOST:PORT``, ``[IPV6]:PORT`` or a bare IPv6 address, as ``(host, port)``.
 
-    Name servers are given by address (asking a resolver where the resolver is would hide
-    what is asked). :raises ValueError: with a message naming *spec*.
+    HOST is an IPv4 address or a host name (``ns1.example.net``, looked up by
+    :func:`parse_servers`). :raises ValueError: with a message naming *spec*.
     """
     shown = repr(spec[:80])
     text = spec.strip()
     if not text:
-        raise ValueError("empty: give an IP address, IP:PORT or [IPV6]:PORT")
+        raise ValueError("empty: give HOST, HOST:PORT or [IPV6]:PORT")
     if text.startswith("["):
         host, closed, rest = text[1:].partition("]")
         if not closed or (rest and not rest.startswith(":")):
@@ -122,21 +124,39 @@ def parse_nameserver(spec: str) -> tuple[str, int]:
             raise ValueError(f"{shown}: {host[:60]!r} is not an IPv6 address")
     elif text.count(":") == 1:
         host, port_text = text.split(":")
-        if not _is_ip(host, version=4):
-            raise ValueError(
-                f"{shown}: {host[:60]!r} is not an IPv4 address (write IPv6 as [IPV6]:PORT)"
-            )
+        host = _server_host(host, shown)
     elif ":" in text:
         host, port_text = text, str(DEFAULT_DNS_PORT)
         if not _is_ip(host, version=6):
-            raise ValueError(f"{shown} is not IP, IP:PORT, [IPV6]:PORT or an IPv6 address")
+            raise ValueError(f"{shown} is not HOST, HOST:PORT, [IPV6]:PORT or an IPv6 address")
     else:
-        host, port_text = text, str(DEFAULT_DNS_PORT)
-        if not _is_ip(host, version=4):
-            raise ValueError(f"{shown} is not an IP address (name servers are given by address)")
+        host, port_text = _server_host(text, shown), str(DEFAULT_DNS_PORT)
     if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
         raise ValueError(f"{shown}: port must be 1-65535")
     return host, int(port_text)
+
+
+def _server_host(host: str, shown: str) -> str:
+    if _is_ip(host, version=4):
+        return host
+    try:
+        return host_name(host)
+    except ValueError:
+        raise ValueError(
+            f"{shown}: {host[:60]!r} is neither an IPv4 address nor a host name "
+            "(write IPv6 as [IPV6]:PORT)"
+        ) from None
+
+
+def _address(host: str, port: int) -> str:
+    """*host* as an IP address: a host name is looked up once, with the system resolver."""
+    if _is_ip(host, version=4) or _is_ip(host, version=6):
+        return host
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+    except OSError as error:
+        raise ValueError(f"{host!r} has no address ({error.strerror or error})") from None
+    return str(found[0][4][0])
 
 
 def _is_ip(text: str, *, version: int) -> bool:
@@ -153,7 +173,8 @@ def parse_servers(specs: Sequence[str], option: str = "--nameserver") -> list[tu
     problems: list[str] = []
     for spec in specs:
         try:
-            servers.append(parse_nameserver(spec))
+            host, port_number = parse_nameserver(spec)
+            servers.append((_address(host, port_number), port_number))
         except ValueError as error:
             problems.append(f"{option}: {error}")
     if problems:

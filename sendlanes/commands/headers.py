@@ -57,7 +57,7 @@ def register(subparsers: Any) -> None:
         "--nameserver",
         action="append",
         default=[],
-        metavar="IP[:PORT]",
+        metavar="HOST[:PORT]",
         help="ask this name server for DKIM keys and DMARC records (repeatable; "
         "default: the system resolver)",
     )

@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
         "--nameserver",
         action="append",
         default=[],
-        metavar="IP[:PORT]",
+        metavar="HOST[:PORT]",
         help="ask this name server (repeatable; default: the system resolver)",
     )
     parser.add_argument(
@@ -125,7 +125,9 @@ def _resolver(args: argparse.Namespace) -> Resolver:
     try:
         return Resolver(timeout=timeout, lifetime=args.timeout)
     except dns.resolver.NoResolverConfiguration:
-        raise UsageError("no system resolver is configured: pass --nameserver IP[:PORT]") from None
+        raise UsageError(
+            "no system resolver is configured: pass --nameserver HOST[:PORT]"
+        ) from None
 
 
 def exit_code(analysis: SpfAnalysis, result: SpfResult | None) -> int:

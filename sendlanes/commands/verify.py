@@ -64,14 +64,14 @@ def register(subparsers: Any) -> None:
         "--nameserver",
         action="append",
         default=[],
-        metavar="IP[:PORT]",
+        metavar="HOST[:PORT]",
         help="ask this server for every name (repeatable) instead of the zones' own servers",
     )
     servers.add_argument(
         "--resolver",
         action="append",
         default=[],
-        metavar="IP[:PORT]",
+        metavar="HOST[:PORT]",
         help="recursive resolver used to find the zones' servers and for names outside the "
         "brand zones (repeatable; default: the system's resolvers)",
     )
@@ -139,7 +139,7 @@ def _route(args: argparse.Namespace, stats: QueryStats) -> Route:
             dns.resolver.Resolver()
         except dns.resolver.NoResolverConfiguration:
             raise UsageError(
-                "no system resolver is configured: pass --resolver IP[:PORT] or --nameserver"
+                "no system resolver is configured: pass --resolver HOST[:PORT] or --nameserver"
             ) from None
     try:
         resolver = Resolver(
