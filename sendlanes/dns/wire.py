@@ -183,3 +183,24 @@ def decode_response(message: bytes) -> WireAnswer:
     except (struct.error, IndexError) as error:
         raise WireError(f"malformed message: {error}") from error
     return WireAnswer(qid, flags, flags & 0x000F, qname, qtype, tuple(records))
+
+
+def response_matches(
+    message: bytes, txid: int, qname: bytes, qtype: int, qclass: int = CLASS_IN
+) -> bool:
+    """Whether *message* answers the query (*txid*, *qname* wire labels, *qtype*, *qclass*).
+
+    Checked before anything of the message is decoded (RFC 5452 §9.1): the ID, QR set,
+    opcode QUERY, one question, and that question — the name compared without regard to
+    ASCII case, uncompressed as every server writes it. Never raises.
+    """
+    end = _HEADER.size + len(qname)
+    if len(message) < end + 4 or message[0] << 8 | message[1] != txid:
+        return False
+    flags = message[2] << 8 | message[3]
+    if not flags & FLAG_QR or flags & 0x7800 or message[4:6] != b"\x00\x01":
+        return False
+    # Length octets are at most 63, below b"A": lower() changes only label characters.
+    if message[_HEADER.size : end].lower() != qname.lower():
+        return False
+    return struct.unpack_from("!HH", message, end) == (qtype, qclass)
