@@ -52,7 +52,7 @@ READS_PER_WAKEUP = 64
 #: Receive buffer per socket: its share of the window, this many bytes per answer ...
 BUFFER_PER_ANSWER = 1500
 #: ... within these bounds (the kernel caps it further at net.core.rmem_max).
-BUFFER_MIN, BUFFER_MAX = 64 * 1024, 4 * 1024 * 1024
+BUFFER_MIN, BUFFER_MAX = 256 * 1024, 4 * 1024 * 1024
 
 
 class Ask(NamedTuple):
