@@ -1,6 +1,7 @@
 """Benchmark: `sendlanes verify` against checkdmarc, on one Knot DNS server on loopback.
 
     python bench/verify.py --brands 1000            # markdown table on stdout
+    python bench/verify.py --latency --brands 100,1000 --delays 0,30   # behind a slow link
 
 Steps, all on 127.0.0.1:
 
@@ -20,6 +21,14 @@ Steps, all on 127.0.0.1:
 Each tool runs in its own process; wall time is from start to exit, "checking" is the time
 the tool spends checking (sendlanes' ``summary.seconds``; checkdmarc's loop), peak RSS is
 the largest process's (``wait4``). Knot is started once and serves both runs.
+
+With ``--latency``, both tools ask Knot through a proxy that adds a fixed delay to every
+answer (``bench/dnsproxy.py``, UDP and TCP), for each stack size and delay given. The table
+then shows, beside sendlanes' whole-process time, its floor on that link,
+``max(waves × RTT, queries × RTT / window)`` (waves counted in a run in this process, window
+the ``--concurrency`` budget), and checkdmarc on the same names; where checkdmarc would run
+past ``--checkdmarc-budget`` seconds, it checks every k-th name and its checking time is
+multiplied by k (the table says so).
 """
 
 from __future__ import annotations
@@ -41,6 +50,10 @@ sys.path.insert(0, str(REPO))
 CHECKDMARC_TIMEOUT = 2.0
 #: This checkout's sendlanes, whatever is installed (run from the repository root).
 SENDLANES = [sys.executable, "-m", "sendlanes"]
+#: The sendlanes tree the verify runs use (``--tree``: another checkout, e.g. main).
+TREE = {"path": REPO}
+#: The Python that runs checkdmarc (``--checkdmarc-python``: a venv that has it).
+CHECKDMARC_PYTHON = {"path": sys.executable}
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,8 @@ class Run:
     queries: int
     peak_rss_mib: float
     note: str = ""
+    retries: int = 0
+    timeouts: int = 0
 
 
 def _run_measured(command: list[str]) -> tuple[float, float, float, bytes, int]:
@@ -63,7 +78,8 @@ def _run_measured(command: list[str]) -> tuple[float, float, float, bytes, int]:
     """
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=REPO)
+        env = {**os.environ, "PYTHONPATH": str(TREE["path"])}
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=TREE["path"], env=env)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.monotonic() - started
         code = os.waitstatus_to_exitcode(status)
@@ -144,9 +160,10 @@ def _zones(config: Path, plan: Any) -> dict[str, str]:
 # -- the tools -----------------------------------------------------------------------------------
 
 
-def run_sendlanes(config: Path, server: Any, jobs: int | None) -> Run:
+def run_sendlanes(config: Path, server: Any, jobs: int | None, nameserver: str = "") -> Run:
     before = server.received()
-    command = [*SENDLANES, "verify", "--config", str(config), "--nameserver", server.nameserver]
+    command = [*SENDLANES, "verify", "--config", str(config)]
+    command += ["--nameserver", nameserver or server.nameserver]
     command += ["--format", "json", "--deadline", "600"]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
@@ -165,34 +182,44 @@ def run_sendlanes(config: Path, server: Any, jobs: int | None) -> Run:
         server.received() - before,
         peak,
         note,
+        summary["queries"].get("retries", 0),
+        summary["queries"].get("timeouts", 0),
     )
 
 
-def run_checkdmarc(plan: Any, server: Any, workdir: Path) -> Run:
+def run_checkdmarc(
+    plan: Any, server: Any, workdir: Path, port: int | None = None, every: int = 1
+) -> Run:
+    """checkdmarc on the lanes' names (every *every*-th one; its checking time scaled up)."""
     from sendlanes.verify.auth import spf_domains
 
-    work = {
-        "spf": [domain for lane in plan.lanes() for domain in spf_domains(lane)],
-        "dmarc": [lane.fqdn for lane in plan.lanes()],
-        "port": server.port,
-    }
+    spf = [domain for lane in plan.lanes() for domain in spf_domains(lane)]
+    dmarc = [lane.fqdn for lane in plan.lanes()]
+    work = {"spf": spf[::every], "dmarc": dmarc[::every], "port": port or server.port}
     path = workdir / "checkdmarc-work.json"
     path.write_text(json.dumps(work))
     before = server.received()
-    command = [sys.executable, str(Path(__file__).resolve()), "--checkdmarc-worker", str(path)]
-    wall, cpu, peak, out, _ = _run_measured(command)
+    worker = [CHECKDMARC_PYTHON["path"], str(Path(__file__).resolve())]
+    wall, cpu, peak, out, _ = _run_measured([*worker, "--checkdmarc-worker", str(path)])
     result = json.loads(out)
     note = (
         f"{len(work['spf'])} SPF + {len(work['dmarc'])} DMARC checks; "
         f"{result['errors']} reported an error"
     )
+    if every > 1:
+        # Sampled: the checking loop scaled to every name; start-up counted once.
+        extra = result["seconds"] * (every - 1)
+        note += f"; sampled 1 in {every}, time and queries extrapolated ×{every}"
+        wall, cpu = wall + extra, cpu + cpu * (every - 1)
+        result["seconds"] *= every
+    queries = (server.received() - before) * every
     return Run(
         "checkdmarc " + result["version"],
-        len(work["dmarc"]),
+        len(dmarc),
         wall,
         result["seconds"],
         cpu,
-        server.received() - before,
+        queries,
         peak,
         note,
     )
@@ -284,9 +311,140 @@ def table(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
+# -- behind a slow link -----------------------------------------------------------------------
+
+#: Queries checkdmarc asks per SPF and per DMARC check, about: for its time estimate only.
+CHECKDMARC_QUERIES_PER_NAME = 4
+
+
+@dataclass(frozen=True)
+class LatencyRow:
+    lanes: int
+    delay_ms: int
+    ours: Run
+    waves: int
+    window: int
+    theirs: Run | None
+
+    @property
+    def floor(self) -> float:
+        rtt = self.delay_ms / 1000
+        return max(self.waves * rtt, self.ours.queries * rtt / self.window)
+
+
+def count_waves(plan: Any, server: Any) -> int:
+    """Waves of questions a run sends (one process, straight to Knot): its serial round trips."""
+    from sendlanes.dns.resolver import Resolver
+    from sendlanes.verify.runner import verify_lanes
+    from sendlanes.verify.servers import DirectRoute
+
+    waves = 0
+
+    def progress(phase: str, done: int, total: int) -> None:
+        nonlocal waves
+        waves += phase == "dns" and total > done
+
+    verify_lanes(plan, plan.lanes(), DirectRoute(Resolver([server.address])), on_progress=progress)
+    return waves
+
+
+def latency_rows(args: argparse.Namespace, workdir: Path, brands: int) -> list[LatencyRow]:
+    from bench.dnsproxy import LatencyProxy
+
+    config, plan, zones = _stack(workdir, brands)
+    rows: list[LatencyRow] = []
+    with _counting_knot().start(workdir, zones) as server:
+        waves = count_waves(plan, server)
+        for delay in args.delays:
+            proxy = LatencyProxy(server.address, delay / 1000).start() if delay else None
+            nameserver = proxy.nameserver if proxy is not None else server.nameserver
+            try:
+                ours = _median(
+                    [
+                        run_sendlanes(config, server, args.jobs, nameserver)
+                        for _ in range(args.repeat)
+                    ]
+                )
+                theirs = None
+                if not args.skip_checkdmarc:
+                    names = len(plan.lanes()) * 3
+                    estimate = names * CHECKDMARC_QUERIES_PER_NAME * (delay / 1000 + 0.0005)
+                    every = max(1, -(-int(estimate) // args.checkdmarc_budget))
+                    port = proxy.port if proxy is not None else None
+                    theirs = run_checkdmarc(plan, server, workdir, port, every)
+            finally:
+                if proxy is not None:
+                    proxy.stop()
+            rows.append(LatencyRow(len(plan.lanes()), delay, ours, waves, args.window, theirs))
+    return rows
+
+
+def latency_table(rows: list[LatencyRow]) -> str:
+    lines = [
+        "| lanes | added RTT | sendlanes wall | queries | retries | timeouts | waves | floor "
+        "| wall / max(0 ms wall, floor) | checkdmarc wall | checkdmarc / sendlanes |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    at_zero = {row.lanes: row.ours.wall for row in rows if row.delay_ms == 0}
+    for row in rows:
+        bound = max(at_zero.get(row.lanes, 0.0), row.floor)
+        versus = f"{row.ours.wall / bound:.2f}×" if bound else "–"
+        theirs, ratio = "–", "–"
+        if row.theirs is not None:
+            sampled = " (sampled)" if "sampled" in row.theirs.note else ""
+            theirs = f"{row.theirs.wall:.1f} s{sampled}"
+            ratio = f"{row.theirs.wall / row.ours.wall:.1f}×"
+        lines.append(
+            f"| {row.lanes:,} | {row.delay_ms} ms | {row.ours.wall:.2f} s | "
+            f"{row.ours.queries:,} | {row.ours.retries} | {row.ours.timeouts} | {row.waves} | "
+            f"{row.floor:.2f} s | {versus} | {theirs} | {ratio} |"
+        )
+    notes = {row.theirs.note for row in rows if row.theirs is not None}
+    lines += ["", *(f"checkdmarc: {note}" for note in sorted(notes))]
+    lines += [f"sendlanes: {row.lanes} lanes, {row.delay_ms} ms: {row.ours.note}" for row in rows]
+    return "\n".join(lines)
+
+
+def _stack(workdir: Path, brands: int) -> tuple[Path, Any, dict[str, str]]:
+    """A generated stack of *brands* brands: its config file, plan and zones."""
+    from sendlanes.config.load import load_stack_config
+    from sendlanes.plan.build import build_plan
+
+    config = workdir / f"Pulumi.bench{brands}.yaml"
+    with config.open("w") as out:
+        subprocess.run(
+            [sys.executable, str(REPO / "bench" / "genstack.py"), "--brands", str(brands)],
+            stdout=out,
+            check=True,
+        )
+    plan = build_plan(load_stack_config(config))
+    zones = _zones(config, plan)
+    print(f"serving {len(zones)} zones for {len(plan.lanes())} lanes", file=sys.stderr)
+    return config, plan, zones
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--brands", type=int, default=1000, help="brands (3 lanes each)")
+    parser.add_argument(
+        "--brands",
+        type=_numbers,
+        default=[1000],
+        help="brands (3 lanes each); a list with --latency",
+    )
+    parser.add_argument(
+        "--latency", action="store_true", help="through a proxy adding --delays to each answer"
+    )
+    parser.add_argument("--delays", type=_numbers, default=[0, 30], help="added ms, e.g. 0,30")
+    parser.add_argument(
+        "--window", type=int, default=256, help="the --concurrency budget, for the floor"
+    )
+    parser.add_argument("--checkdmarc-budget", type=int, default=60, help="seconds, about")
+    parser.add_argument("--checkdmarc-python", default=sys.executable, help="its interpreter")
+    parser.add_argument("--tree", type=Path, default=REPO, help="sendlanes checkout to time")
     parser.add_argument("--jobs", type=int, default=None, help="sendlanes verify --jobs")
     parser.add_argument(
         "--repeat", type=int, default=1, help="run each tool N times; report the median"
@@ -298,24 +456,26 @@ def main(argv: list[str] | None = None) -> int:
         checkdmarc_worker(args.checkdmarc_worker)
         return 0
 
-    from sendlanes.config.load import load_stack_config
-    from sendlanes.plan.build import build_plan
-
+    TREE["path"] = args.tree.resolve()
+    CHECKDMARC_PYTHON["path"] = args.checkdmarc_python
     # Other work on the machine slows both tools; the table says how busy it was.
     load_before = os.getloadavg()[0]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if args.latency:
+        with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
+            rows: list[LatencyRow] = []
+            for brands in args.brands:
+                (Path(tmp) / str(brands)).mkdir()
+                rows += latency_rows(args, Path(tmp) / str(brands), brands)
+        load = f"load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after"
+        median = f", median of {args.repeat} runs" if args.repeat > 1 else ""
+        print(f"Knot DNS on 127.0.0.1 behind a latency proxy, {cpus} CPUs{median}, {load}\n")
+        print(latency_table(rows))
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
         workdir = Path(tmp)
-        config = workdir / "Pulumi.bench.yaml"
-        with config.open("w") as out:
-            subprocess.run(
-                [sys.executable, str(REPO / "bench" / "genstack.py"), "--brands", str(args.brands)],
-                stdout=out,
-                check=True,
-            )
-        plan = build_plan(load_stack_config(config))
-        zones = _zones(config, plan)
-        print(f"serving {len(zones)} zones for {len(plan.lanes())} lanes", file=sys.stderr)
+        config, plan, zones = _stack(workdir, args.brands[0])
         ours: list[Run] = []
         theirs: list[Run] = []
         with _counting_knot().start(workdir, zones) as server:
@@ -325,10 +485,9 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.skip_checkdmarc:
                     theirs.append(run_checkdmarc(plan, server, workdir))
         runs = [_median(ours)] + ([_median(theirs)] if theirs else [])
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     median = f", median of {args.repeat} runs each" if args.repeat > 1 else ""
     load = f", load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after"
-    print(f"{args.brands} brands × 3 lanes, Knot DNS on 127.0.0.1, {cpus} CPUs{median}{load}\n")
+    print(f"{args.brands[0]} brands × 3 lanes, Knot DNS on 127.0.0.1, {cpus} CPUs{median}{load}\n")
     print(table(runs))
     return 0
 
