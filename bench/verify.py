@@ -160,13 +160,21 @@ def _zones(config: Path, plan: Any) -> dict[str, str]:
 # -- the tools -----------------------------------------------------------------------------------
 
 
-def run_sendlanes(config: Path, server: Any, jobs: int | None, nameserver: str = "") -> Run:
+def run_sendlanes(
+    config: Path,
+    server: Any,
+    jobs: int | None,
+    nameserver: str = "",
+    concurrency: int | None = None,
+) -> Run:
     before = server.received()
     command = [*SENDLANES, "verify", "--config", str(config)]
     command += ["--nameserver", nameserver or server.nameserver]
     command += ["--format", "json", "--deadline", "600"]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
+    if concurrency is not None:
+        command += ["--concurrency", str(concurrency)]
     wall, cpu, peak, out, code = _run_measured(command)
     summary = json.loads(out)["summary"]
     checks = summary["checks"]
@@ -315,6 +323,8 @@ def table(runs: list[Run]) -> str:
 
 #: Queries checkdmarc asks per SPF and per DMARC check, about: for its time estimate only.
 CHECKDMARC_QUERIES_PER_NAME = 4
+#: sendlanes verify's default --concurrency (the window of the floor when none is given).
+DEFAULT_CONCURRENCY = 256
 
 
 @dataclass(frozen=True)
@@ -361,7 +371,7 @@ def latency_rows(args: argparse.Namespace, workdir: Path, brands: int) -> list[L
             try:
                 ours = _median(
                     [
-                        run_sendlanes(config, server, args.jobs, nameserver)
+                        run_sendlanes(config, server, args.jobs, nameserver, args.concurrency)
                         for _ in range(args.repeat)
                     ]
                 )
@@ -375,7 +385,8 @@ def latency_rows(args: argparse.Namespace, workdir: Path, brands: int) -> list[L
             finally:
                 if proxy is not None:
                     proxy.stop()
-            rows.append(LatencyRow(len(plan.lanes()), delay, ours, waves, args.window, theirs))
+            window = args.concurrency or DEFAULT_CONCURRENCY
+            rows.append(LatencyRow(len(plan.lanes()), delay, ours, waves, window, theirs))
     return rows
 
 
@@ -440,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--delays", type=_numbers, default=[0, 30], help="added ms, e.g. 0,30")
     parser.add_argument(
-        "--window", type=int, default=256, help="the --concurrency budget, for the floor"
+        "--concurrency", type=int, default=None, help="sendlanes verify --concurrency"
     )
     parser.add_argument("--checkdmarc-budget", type=int, default=60, help="seconds, about")
     parser.add_argument("--checkdmarc-python", default=sys.executable, help="its interpreter")
