@@ -3,7 +3,7 @@
 Forged, mismatched and malformed answers must never be taken for the real one: each is
 dropped (the query keeps waiting for the real answer) or, when it matches the query but
 cannot be read, an error. Every wait ends by its timeout or the run's deadline, whatever the
-server does. The server is :mod:`tests.support.hostile`, on 127.0.0.1.
+server does. The server is :mod:`tests.support.hostile_dns`, on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sendlanes.plan.build import build_plan
 from sendlanes.verify.model import CheckStatus, VerifyReport
 from sendlanes.verify.runner import verify_lanes
 from sendlanes.verify.servers import DirectRoute
-from tests.support.hostile import Address, HostileServer, tampered
+from tests.support.hostile_dns import Address, HostileServer, tampered
 from tests.support.provider_zones import dict_zone
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from sendlanes.dns.resolver import Resolver
 from sendlanes.dns.window import INITIAL, Window
 from sendlanes.verify.jobs import verify_in_processes
 from sendlanes.verify.servers import DirectRoute
-from tests.support.hostile import Address, HostileServer
+from tests.support.hostile_dns import Address, HostileServer
 from tests.support.provider_zones import dict_zone, generated_plan
 
 
