@@ -3,6 +3,7 @@
     python bench/plan.py                 # 1,000 brands, 5 runs, a Markdown table
     python bench/plan.py --brands 200 --runs 3
     python bench/plan.py --profile       # also: where the time goes (imports, cProfile)
+    python bench/plan.py --collector     # also: the same runs with the collector left alone
 
 Each run is a whole process, as a user starts it: interpreter start, imports, YAML, validation,
 plan, JSON to a file. Wall time is measured around the child; peak memory is the child's own
@@ -55,6 +56,19 @@ def command(stack_file: Path) -> list[str]:
             "json"]  # fmt: skip
 
 
+#: The same command with :func:`sendlanes.collector.collector_paused` replaced by a block that
+#: does nothing, before anything imports it: what pausing the cycle collector buys.
+_COLLECTOR_LEFT_ALONE = (
+    "import contextlib, sys, sendlanes.collector as c; "
+    "c.collector_paused = lambda **_: contextlib.nullcontext(); "
+    "from sendlanes.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def collector_left_alone(argv: list[str]) -> list[str]:
+    return [sys.executable, "-c", _COLLECTOR_LEFT_ALONE, *argv[3:]]
+
+
 def timed_run(argv: list[str], output: Path) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, peak RSS in KiB) of one child process."""
     with output.open("wb") as sink:
@@ -105,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--brands", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--collector", action="store_true", help="also time runs without collector pausing"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sendlanes-bench-") as scratch:
         directory = Path(scratch)
@@ -132,6 +149,22 @@ def main(argv: list[str] | None = None) -> int:
             f"| {min(cpus):.2f} s | {peak / 1024:.0f} MiB | {os.getloadavg()[0]:.1f} "
             f"| < {TARGET_SECONDS:.0f} s {'✅' if best < TARGET_SECONDS else '❌'} |"
         )
+        if args.collector:
+            plain = command(stack_file)
+            paused, alone = [], []
+            for _ in range(args.runs):  # alternated, so drift in the host's speed hits both
+                paused.append(timed_run(plain, output)[0])
+                alone.append(timed_run(collector_left_alone(plain), output)[0])
+            saved = 1 - statistics.median(paused) / statistics.median(alone)
+            print()
+            print("| collector | wall best | wall median |")
+            print("|---|---|---|")
+            print(
+                f"| paused while building | {min(paused):.2f} s "
+                f"| {statistics.median(paused):.2f} s |"
+            )
+            print(f"| left alone | {min(alone):.2f} s | {statistics.median(alone):.2f} s |")
+            print(f"\nPausing saves {saved:.0%} of the whole process (median against median).")
         if args.profile:
             print()
             print(profile(stack_file))

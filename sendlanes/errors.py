@@ -8,6 +8,8 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_NO_VERDICT = 3
+# A defect in sendlanes itself (an exception nothing expected): not 1, which means findings.
+EXIT_INTERNAL = 4
 
 
 class UsageError(Exception):

@@ -153,3 +153,13 @@ def test_the_parser_default_category_header_is_the_analysis_default() -> None:
     from sendlanes.headers import analysis
 
     assert command.DEFAULT_CATEGORY_HEADER == analysis.DEFAULT_CATEGORY_HEADER
+
+
+def test_escape_sequences_in_header_fields_reach_the_terminal_escaped(
+    stack: Stack, eml: Path
+) -> None:
+    raw = sign(message(), PROMOS).replace(b"Subject: ", b"Subject: \x1b[2J\x1b]0;owned\x07 ", 1)
+    eml.write_bytes(raw)
+    result = headers(stack, eml, "--format", "table")
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\\x1b[2J\\x1b]0;owned\\x07" in result.stdout

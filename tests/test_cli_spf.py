@@ -158,8 +158,8 @@ def test_bad_usage_exits_2_with_a_message_from_the_console_script(
     ("args", "message"),
     [
         (["example.com", "--ip", "192.0.2.300"], "not an IPv4 or IPv6 address"),
-        (["mail..example.com"], "is not a domain name"),
-        (["example.com", "--timeout", "0"], "--timeout must be a positive number"),
+        (["  "], "DOMAIN is empty"),
+        (["example.com", "--timeout", "0"], "--timeout: '0': must be more than 0 seconds"),
         (["example.com", "--nameserver", "127.0.0.1:99999"], "--nameserver"),
     ],
 )

@@ -42,9 +42,25 @@ def test_bundled_stack_passes_with_one_warmup_advice() -> None:
             "brand": "acme",
             "lane": "receipts",
             "message": document["findings"][0]["message"],
+            "file": "Pulumi.prod.yaml",
+            "line": document["findings"][0]["line"],
         }
     ]
     assert document["summary"] == {"mandatory": 0, "advisory": 1}
+    # The line is where the lane is declared in the stack file.
+    line = document["findings"][0]["line"]
+    assert "receipts" in BUNDLED_STACK.read_text().splitlines()[line - 1]
+
+
+def test_table_shows_file_and_line_of_each_finding() -> None:
+    result = lint("--config", str(BUNDLED_STACK), "--format", "table")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["where", "level", "rule", "lane", "message"]
+    where = lines[2].split()[0]
+    file, _, line = where.partition(":")
+    assert file == "Pulumi.prod.yaml"
+    assert "receipts" in BUNDLED_STACK.read_text().splitlines()[int(line) - 1]
 
 
 def test_mandatory_finding_exits_1(tmp_path: Path) -> None:

@@ -400,7 +400,11 @@ def test_server_that_never_greets_times_out_at_the_banner(ca: CertificateAuthori
         report = check(server.port, ca, timeout=0.3)
 
     assert statuses(report)[BANNER] == "error"
-    assert detail(report, BANNER) == "timed out after 0.3 s"
+    # The read's own timeout and the session's deadline are both 0.3 s: either may end it.
+    assert detail(report, BANNER) in {
+        "timed out after 0.3 s",
+        "the session did not finish within 0.3 s (--timeout bounds it whole)",
+    }
 
 
 def test_starttls_configured_against_an_implicit_tls_port_is_an_error(

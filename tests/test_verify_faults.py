@@ -94,10 +94,9 @@ def test_a_provider_key_that_times_out_is_an_error(dns_server: DictDnsServer) ->
     zone["s1.domainkey.u2744887.wl138.sendgrid.net"] = ["TIMEOUT"]
     dns_server.set_zone(zone)
     report = verify(dns_server.address, timeout=0.3, lanes=("acme/promos",))
-    assert findings(report) == {
-        ("record", "CNAME s1._domainkey.mail.acme.example", "error"),
-        ("dkim", "s1._domainkey.mail.acme.example", "error"),
-    }
+    # The CNAME itself is published as planned and is read on its own: only the key, which
+    # lives behind the silent name, has no verdict.
+    assert findings(report) == {("dkim", "s1._domainkey.mail.acme.example", "error")}
     assert report.queries["timeouts"] >= 3  # every try of the question
     assert report.exit_code() == 3
 

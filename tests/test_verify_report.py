@@ -21,7 +21,7 @@ from sendlanes.verify.model import (
     LaneResult,
     VerifyReport,
 )
-from sendlanes.verify.records import same_txt
+from sendlanes.verify.records import ignored_by_receivers, same_txt
 from sendlanes.verify.runner import verify_lanes
 from sendlanes.verify.servers import DirectRoute
 from tests.support.dictdns import DictDnsServer
@@ -89,17 +89,40 @@ def test_spf_records_compare_by_terms_not_case_or_spacing() -> None:
     )
 
 
+def test_spf_records_with_anything_before_the_version_are_not_spf_records() -> None:
+    declared = "v=spf1 include:amazonses.com ~all"
+    assert not same_txt("spf", " v=spf1 include:amazonses.com ~all", declared)
+    assert not same_txt("spf", "v=spf1include:amazonses.com ~all", declared)
+    reason = ignored_by_receivers("spf", " v=spf1 include:amazonses.com ~all")
+    assert reason is not None and "RFC 7208 §4.5" in reason
+
+
 def test_dkim_records_compare_by_tags_with_the_key_case_kept() -> None:
     declared = "v=DKIM1; k=rsa; p=MIIBIjANBgkq"
     assert same_txt("dkim", "v=DKIM1;k=rsa;  p=MIIBIjAN Bgkq", declared)
-    assert same_txt("dkim", "k=rsa; v=DKIM1; p=MIIBIjANBgkq", declared)
     assert not same_txt("dkim", "v=DKIM1; k=rsa; p=miibijanbgkq", declared)
+
+
+def test_dkim_records_whose_version_is_not_first_or_not_dkim1_are_discarded() -> None:
+    declared = "v=DKIM1; k=rsa; p=MIIBIjANBgkq"
+    for published in ("k=rsa; v=DKIM1; p=MIIBIjANBgkq", "v=dkim1; k=rsa; p=MIIBIjANBgkq"):
+        assert not same_txt("dkim", published, declared)
+        assert "RFC 6376 §3.6.1" in (ignored_by_receivers("dkim", published) or "")
+    assert same_txt("dkim", "k=rsa; p=MIIBIjANBgkq", "k=rsa; p=MIIBIjANBgkq")
 
 
 def test_dmarc_records_compare_by_tags_case_insensitively() -> None:
     declared = "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme.example"
     assert same_txt("dmarc", "v=DMARC1; P=Quarantine; rua=mailto:dmarc@acme.example", declared)
     assert not same_txt("dmarc", "v=DMARC1; p=quarantine", declared)
+
+
+def test_dmarc_version_must_be_exactly_dmarc1_and_first() -> None:
+    declared = "v=DMARC1; p=reject"
+    for published in ("v=dmarc1; p=reject", "V=Dmarc1; p=reject", "p=reject; v=DMARC1"):
+        assert not same_txt("dmarc", published, declared), published
+    reason = ignored_by_receivers("dmarc", "v=dmarc1; p=reject")
+    assert reason is not None and "RFC 7489 §6.3" in reason and "RFC 9989" in reason
 
 
 # -- progress -----------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ __all__ = [
     "format_dkim_record",
     "parse_dkim_record",
     "parse_public_key",
+    "verifier_refusals",
 ]
 
 # RFC 6376 §3.2: tag-name = ALPHA *ALNUMPUNC; VALCHAR = %x21-3A / %x3C-7E; FWS around tokens.
@@ -332,6 +333,28 @@ def analyze_dkim_record(text: str) -> DkimAnalysis:
         warnings=tuple(found.warnings),
         notes=tuple(found.notes),
     )
+
+
+def verifier_refusals(record: DkimKeyRecord) -> tuple[str, ...]:
+    """Why no verifier accepts a signature made with *record*'s key, though it parses.
+
+    An ``h=`` list without sha256 leaves only sha1, which RFC 8301 §3.1 forbids verifiers to
+    accept; an ``s=`` list without ``email`` or ``*`` forbids using the key for mail
+    (RFC 6376 §3.6.1). Empty when the key is usable (revoked and weak keys have their own
+    :class:`DkimStatus`).
+    """
+    reasons: list[str] = []
+    hashes = record.hash_algorithms
+    if hashes is not None and HashAlgorithm.SHA256 not in hashes:
+        shown = ":".join(hashes) or "no known algorithm"
+        reasons.append(
+            f"h={shown} does not allow sha256, and verifiers accept no sha1 signature "
+            "(RFC 8301 §3.1): no signature made with this key verifies"
+        )
+    if not record.usable_for_email:
+        shown = ":".join(record.service_types or ())
+        reasons.append(f"s={shown} excludes email: verifiers MUST NOT use it (RFC 6376 §3.6.1)")
+    return tuple(reasons)
 
 
 def format_dkim_record(key: str | DkimKeyRecord, algorithm: KeyAlgorithm | None = None) -> str:

@@ -44,6 +44,8 @@ def domain_problem(domain: str) -> str | None:
     bare = without_final_dot(domain)
     if not bare:
         return "the domain is empty"
+    if bare.startswith("[") and bare.endswith("]"):
+        return f"{bare} is an address literal, not a domain name"
     if len(bare) > MAX_NAME_LENGTH:
         return f"{bare[:40]}…: longer than {MAX_NAME_LENGTH} characters"
     labels = bare.split(".")

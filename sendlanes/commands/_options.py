@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sendlanes.commands._arguments import stack_name
 from sendlanes.errors import UsageError
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--stack",
         metavar="NAME",
+        type=stack_name,
         help="read Pulumi.NAME.yaml beside Pulumi.yaml (searched from the current directory up)",
     )
     group.add_argument("--config", metavar="FILE", type=Path, help="read this stack config file")
@@ -45,7 +47,7 @@ def stack_file(args: argparse.Namespace) -> Path:
     """The stack config file the user named, or ``Pulumi.prod.yaml`` by default."""
     if args.config is not None:
         return Path(args.config)
-    stack = args.stack or "prod"
+    stack: str = "prod" if args.stack is None else args.stack
     here = Path.cwd().resolve()
     for directory in (here, *here.parents):
         if (directory / "Pulumi.yaml").is_file():
@@ -61,37 +63,9 @@ def load_stack(args: argparse.Namespace) -> StackConfig:
     return load_stack_config(stack_file(args))
 
 
-def parse_servers(specs: Sequence[str], option: str = "--nameserver") -> list[tuple[str, int]]:
-    """``HOST[:PORT]`` option values as address pairs; every bad one is reported (exit 2)."""
-    from sendlanes.dns.resolver import parse_nameserver
-
-    servers: list[tuple[str, int]] = []
-    problems: list[str] = []
-    for spec in specs:
-        try:
-            servers.append(parse_nameserver(spec))
-        except ValueError as error:
-            problems.append(f"{option}: {error}")
-    if problems:
-        raise UsageError(problems)
-    return servers
-
-
 def emit_json(document: Any) -> None:
     # One write: json.dump writes every token separately, which with PYTHONUNBUFFERED=1 (common
     # in containers and CI) is one system call per token — seconds for a large plan.
     from sendlanes.output.jsonout import dumps_indented
 
     sys.stdout.write(dumps_indented(document) + "\n")
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain aligned text table (no colours, so it pastes into issues and chats)."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = []
-    for index, row in enumerate(cells):
-        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)

@@ -13,10 +13,12 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from sendlanes.commands._arguments import seconds
 from sendlanes.commands._options import emit_json
 from sendlanes.customerio import allowlist
 from sendlanes.customerio.allowlist import AllowlistChange, AppApiError, EgressList, Region
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
+from sendlanes.output.terminal import safe_text
 
 FORMATS = ("text", "json", "postfix", "nftables")
 
@@ -51,7 +53,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=10.0,
         metavar="SECONDS",
         help="App API timeout (default: 10)",
@@ -85,8 +87,6 @@ class RegionReport:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
     regions = [Region(args.region)] if args.region else list(Region)
     api_key = ""
     if args.refresh:
@@ -173,7 +173,7 @@ def _text(reports: list[RegionReport], refreshed: bool) -> str:
         if refreshed:
             lines.append(f"  App API: {report.url}")
             lines += [f"    {line}" for line in _refresh_lines(report)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(safe_text(line) for line in lines) + "\n"
 
 
 def _refresh_lines(report: RegionReport) -> list[str]:
@@ -190,4 +190,4 @@ def _refresh_lines(report: RegionReport) -> list[str]:
 
 def _note_on_stderr(report: RegionReport) -> None:
     for line in _refresh_lines(report):
-        print(f"sendlanes: {report.embedded.region.value}: {line}", file=sys.stderr)
+        print(f"sendlanes: {report.embedded.region.value}: {safe_text(line)}", file=sys.stderr)

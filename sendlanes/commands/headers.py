@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sendlanes.commands._arguments import parse_servers, seconds
 from sendlanes.commands._options import (
     add_format_option,
     add_source_options,
     emit_json,
     load_stack,
     output_format,
-    parse_servers,
-    render_table,
     stack_file,
 )
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
+from sendlanes.output.terminal import render_table, safe_text
 
 if TYPE_CHECKING:
     from sendlanes.headers.analysis import HeadersReport
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_CATEGORY_HEADER = "X-Sendlanes-Category"
 
 FORMATS = ("table", "json")
+DEFAULT_DEADLINE = 60.0
 
 
 def register(subparsers: Any) -> None:
@@ -55,7 +57,7 @@ def register(subparsers: Any) -> None:
         "--nameserver",
         action="append",
         default=[],
-        metavar="HOST[:PORT]",
+        metavar="IP[:PORT]",
         help="ask this name server for DKIM keys and DMARC records (repeatable; "
         "default: the system resolver)",
     )
@@ -68,10 +70,18 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--dns-timeout",
-        type=float,
+        type=seconds,
         default=5.0,
         metavar="SECONDS",
         help="give up on one DNS question after this long (default: 5)",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=seconds,
+        default=DEFAULT_DEADLINE,
+        metavar="SECONDS",
+        help="stop asking DNS after this long; checks still needing an answer are errors "
+        f"(default: {DEFAULT_DEADLINE:g})",
     )
     parser.set_defaults(handler=run)
 
@@ -112,9 +122,9 @@ def _lanes_and_catalog(args: argparse.Namespace) -> tuple[Sequence[LanePlan], Ca
 def run(args: argparse.Namespace) -> int:
     from sendlanes.dns.resolver import Resolver
     from sendlanes.headers.analysis import analyze_message
+    from sendlanes.headers.budget import DeadlineLookup
+    from sendlanes.output.progress import Progress
 
-    if args.dns_timeout <= 0:
-        raise UsageError("--dns-timeout must be a positive number of seconds")
     if not args.category_header.strip() or ":" in args.category_header:
         raise UsageError(f"--category-header {args.category_header!r} is not a header name")
     nameservers = parse_servers(args.nameserver)
@@ -125,13 +135,20 @@ def run(args: argparse.Namespace) -> int:
         timeout=min(2.0, args.dns_timeout),
         lifetime=args.dns_timeout,
     )
-    report = analyze_message(
-        raw,
-        lookup=resolver,
-        lanes=lanes,
-        catalog=catalog,
-        category_header=args.category_header.strip(),
+    lookup = DeadlineLookup(
+        resolver,
+        time.monotonic() + args.deadline,
+        f"not asked: the --deadline of {args.deadline:g} s passed",
     )
+    with Progress(0, "headers: DKIM signatures") as progress:
+        report = analyze_message(
+            raw,
+            lookup=lookup,
+            lanes=lanes,
+            catalog=catalog,
+            category_header=args.category_header.strip(),
+            on_progress=lambda done, total: progress.update(done, total),
+        )
     if output_format(args) == "json":
         emit_json(report.to_json())
     else:
@@ -152,11 +169,19 @@ def report_text(report: HeadersReport) -> str:
         f"Subject:     {facts.subject or '-'}",
         f"Category:    {facts.category or '-'} ({report.category_header})",
     ]
+    skipped = 0
     for verdict in report.verdicts:
+        if verdict.result == "not checked":
+            skipped += 1
+            continue
         signature = verdict.signature
         lines.append(f"DKIM:        d={signature.domain} s={signature.selector} {verdict.result}")
+    if skipped:
+        lines.append(f"DKIM:        {skipped} more signature(s) not checked")
     lane = report.lane
     lines.append(f"Lane:        {f'{lane.key} ({lane.kind})' if lane else '-'}")
+    # Every header field came from whoever sent the message: no escape sequence gets through.
+    lines = [safe_text(line) for line in lines]
     lines.append("")
     lines.append(
         render_table(

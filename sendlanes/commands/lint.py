@@ -18,10 +18,10 @@ from sendlanes.commands._options import (
     emit_json,
     load_stack,
     output_format,
-    render_table,
     stack_file,
 )
 from sendlanes.errors import EXIT_FINDINGS, EXIT_OK
+from sendlanes.output.terminal import render_table
 
 if TYPE_CHECKING:
     from sendlanes.rules.model import Finding
@@ -71,39 +71,80 @@ def run(args: argparse.Namespace) -> int:
     with collector_paused(settle=True):
         config = load_stack(args)
         findings = evaluate(facts_from_plan(build_plan(config)), policy)
+        path = stack_file(args)
         chosen = output_format(args)
-        if chosen == "json":
-            emit_json(findings_document(findings))
-        elif chosen == "sarif":
-            emit_json(_sarif(findings, policy, stack_file(args)))
+        if chosen == "sarif":
+            emit_json(_sarif(findings, policy, path))
         else:
-            print(findings_table(findings))
+            where = _locations(findings, path)
+            if chosen == "json":
+                emit_json(findings_document(findings, where))
+            else:
+                print(findings_table(findings, where))
     blocking = any(f.level is Level.MANDATORY for f in findings)
     return EXIT_FINDINGS if blocking else EXIT_OK
 
 
-def findings_document(findings: Sequence[Finding]) -> dict[str, object]:
-    """The ``--format json`` document (ARCHITECTURE.md §4)."""
+def findings_document(
+    findings: Sequence[Finding], where: Sequence[Location] | None = None
+) -> dict[str, object]:
+    """The ``--format json`` document (ARCHITECTURE.md §4); each finding with its
+    ``file`` and ``line`` in the stack config when *where* is given."""
     from sendlanes.rules.model import Level
 
     mandatory = sum(1 for f in findings if f.level is Level.MANDATORY)
+    documents = [f.to_json() for f in findings]
+    if where is not None:
+        for document, (file, line) in zip(documents, where, strict=True):
+            document["file"] = file
+            document["line"] = line
     return {
-        "findings": [f.to_json() for f in findings],
+        "findings": documents,
         "summary": {"mandatory": mandatory, "advisory": len(findings) - mandatory},
     }
 
 
-def findings_table(findings: Sequence[Finding]) -> str:
+def findings_table(findings: Sequence[Finding], where: Sequence[Location] | None = None) -> str:
     from sendlanes.rules.model import Level
 
     if not findings:
         return "no findings"
-    rows = [(f.level, f.rule, f.lane_key or f.brand or "", f.message) for f in findings]
+    places = where if where is not None else [(None, None)] * len(findings)
+    rows = [
+        (_place(place), f.level, f.rule, f.lane_key or f.brand or "", f.message)
+        for f, place in zip(findings, places, strict=True)
+    ]
     mandatory = sum(1 for f in findings if f.level is Level.MANDATORY)
     summary = (
         f"{len(findings)} finding(s): {mandatory} mandatory, {len(findings) - mandatory} advisory"
     )
-    return render_table(("level", "rule", "lane", "message"), rows) + "\n\n" + summary
+    return render_table(("where", "level", "rule", "lane", "message"), rows) + "\n\n" + summary
+
+
+Location = tuple[str | None, int | None]
+"""``(file, line)`` of a finding in the stack config; the line is None when unknown."""
+
+
+def _locations(findings: Sequence[Finding], path: Path) -> list[Location]:
+    """Where each finding is in the stack config (found as the SARIF output finds it)."""
+    from sendlanes.output.sarif import FindingLocator
+
+    locator = FindingLocator.for_file(path)
+    shown = _shown_path(path)
+    return [(shown, locator.line_of(finding)) for finding in findings]
+
+
+def _place(place: Location) -> str:
+    file, line = place
+    if file is None:
+        return ""
+    return file if line is None else f"{file}:{line}"
+
+
+def _shown_path(path: Path) -> str:
+    """*path* relative to the current directory when it is below it, else absolute."""
+    relative = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    return str(path.resolve()) if relative.startswith("..") else relative
 
 
 def _artifact_uri(path: Path) -> str:

@@ -12,9 +12,9 @@ from sendlanes.commands._options import (
     emit_json,
     load_stack,
     output_format,
-    render_table,
 )
 from sendlanes.errors import EXIT_OK, UsageError
+from sendlanes.output.terminal import render_table
 
 if TYPE_CHECKING:
     from sendlanes.plan.model import Plan

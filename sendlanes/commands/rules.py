@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sendlanes.commands._options import add_format_option, emit_json, output_format, render_table
+from sendlanes.commands._options import add_format_option, emit_json, output_format
 from sendlanes.errors import EXIT_OK
+from sendlanes.output.terminal import render_table
 
 FORMATS = ("table", "json", "markdown")
 

@@ -7,6 +7,9 @@ expiry), AUTH mechanisms and — when a password is available — AUTH itself
 Exit codes (ARCHITECTURE.md §4): 0 every check passed or warned; 1 some check failed;
 2 usage or config error; 3 no failure, but some check could not reach a verdict (timeout,
 refused connection).
+
+Every lane's session is bounded as a whole by ``--timeout`` and the run by ``--deadline``:
+a lane cut off reports the steps it finished and ``error`` with the reason for the rest.
 """
 
 from __future__ import annotations
@@ -15,21 +18,24 @@ import argparse
 import datetime
 import os
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sendlanes.commands._arguments import pem_bundle, seconds
 from sendlanes.commands._options import (
     add_format_option,
     add_source_options,
     emit_json,
     load_stack,
     output_format,
-    render_table,
 )
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
+from sendlanes.output.terminal import render_table
 from sendlanes.smtp.passwords import (
     LanePassword,
     StackOutputError,
@@ -40,11 +46,12 @@ from sendlanes.smtp.passwords import (
 
 if TYPE_CHECKING:
     # ssl, smtplib and cryptography cost ~30 ms: only `smtp-check` itself pays for them.
-    from sendlanes.smtp.check import SmtpReport, SmtpTarget
+    from sendlanes.smtp.check import SessionDeadline, SmtpReport, SmtpTarget
 
 FORMATS = ("table", "json")
 MAX_PARALLEL = 8
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 120.0
 
 
 def register(subparsers: Any) -> None:
@@ -70,16 +77,24 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--cafile",
-        type=Path,
+        type=pem_bundle,
         metavar="FILE",
         help="trust the CA certificates in this PEM file instead of the system trust store",
     )
     parser.add_argument(
         "--timeout",
-        type=_positive_seconds,
+        type=seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"per network operation (default: {DEFAULT_TIMEOUT:g})",
+        help=f"bound on each lane's whole session, connect to AUTH (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=seconds,
+        default=DEFAULT_DEADLINE,
+        metavar="SECONDS",
+        help="bound on the whole run; lanes not done by then are errors "
+        f"(default: {DEFAULT_DEADLINE:g})",
     )
     parser.add_argument(
         "--passwords-from-stdin",
@@ -88,16 +103,6 @@ def register(subparsers: Any) -> None:
     )
     add_format_option(parser, FORMATS)
     parser.set_defaults(handler=run)
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the timeout must be above 0 seconds")
-    return value
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,6 @@ def run(args: argparse.Namespace) -> int:
     from sendlanes.smtp.check import SmtpTarget
 
     cafile: Path | None = args.cafile
-    if cafile is not None and not cafile.is_file():
-        raise UsageError(f"--cafile {cafile}: no such file")
     plan = build_plan(load_stack(args), today=datetime.datetime.now(datetime.UTC).date())
     lanes = plan.select_lanes(args.lane)
     stack_passwords = _stdin_passwords() if args.passwords_from_stdin else {}
@@ -139,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         )
         for lane in lanes
     ]
-    reports = check_lanes(checks, cafile=cafile, timeout=args.timeout)
+    reports = check_lanes(checks, cafile=cafile, timeout=args.timeout, deadline=args.deadline)
     _notes_on_stderr(checks, reports)
     if output_format(args) == "json":
         emit_json(
@@ -164,26 +167,77 @@ def _stdin_passwords() -> dict[str, str]:
 
 
 def check_lanes(
-    checks: Sequence[LaneCheck], *, cafile: Path | None, timeout: float
+    checks: Sequence[LaneCheck],
+    *,
+    cafile: Path | None,
+    timeout: float,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> list[SmtpReport]:
-    """Run :func:`check_smtp` for every lane, at most ``MAX_PARALLEL`` at a time, in order."""
-    from sendlanes.smtp.check import check_smtp
+    """Run :func:`check_smtp` for every lane, at most ``MAX_PARALLEL`` at a time, in order.
+
+    Each session is bounded by *timeout*; when *deadline* seconds have passed, sessions under
+    way are cut off and lanes not started are reported as not checked.
+    """
+    from sendlanes.output.progress import Progress
+    from sendlanes.smtp.check import (
+        CONNECT,
+        SmtpReport,
+        SmtpStep,
+        StepStatus,
+        check_smtp,
+        port_step,
+        session_deadline,
+    )
 
     if not checks:
         return []
     now = datetime.datetime.now(datetime.UTC)
+    overall = f"not finished: the run's --deadline of {deadline:g} s passed"
+    ends = time.monotonic() + deadline
+    lock = threading.Lock()
+    running: list[SessionDeadline] = []
+    finished = 0
+    progress = Progress(len(checks), "smtp-check")
 
     def one(check: LaneCheck) -> SmtpReport:
-        return check_smtp(
-            check.target,
-            password=check.password.value if check.password is not None else None,
-            cafile=str(cafile) if cafile is not None else None,
-            timeout=timeout,
-            now=now,
-        )
+        nonlocal finished
+        bound = session_deadline(timeout)
+        with lock:
+            late = time.monotonic() >= ends
+            if not late:
+                running.append(bound)
+        if late:
+            first = port_step(check.target)
+            return SmtpReport(check.target, (first, SmtpStep(CONNECT, StepStatus.ERROR, overall)))
+        try:
+            return check_smtp(
+                check.target,
+                password=check.password.value if check.password is not None else None,
+                cafile=str(cafile) if cafile is not None else None,
+                timeout=timeout,
+                now=now,
+                deadline=bound,
+            )
+        finally:
+            with lock:
+                running.remove(bound)
+                finished += 1
+                progress.update(finished)
 
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(checks))) as pool:
-        return list(pool.map(one, checks))
+    def cut_off() -> None:
+        with lock:
+            for bound in running:
+                bound.expire(overall)
+
+    alarm = threading.Timer(deadline, cut_off)
+    alarm.daemon = True
+    alarm.start()
+    try:
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(checks))) as pool:
+            return list(pool.map(one, checks))
+    finally:
+        alarm.cancel()
+        progress.close()
 
 
 def exit_code(reports: Sequence[SmtpReport]) -> int:

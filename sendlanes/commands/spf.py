@@ -12,14 +12,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from sendlanes.commands._arguments import parse_servers, seconds
 from sendlanes.commands._options import (
     add_format_option,
     emit_json,
     output_format,
-    parse_servers,
-    render_table,
 )
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
+from sendlanes.output.terminal import render_table
 
 if TYPE_CHECKING:
     from sendlanes.auth.spf import SpfAnalysis, SpfResult
@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
         "--nameserver",
         action="append",
         default=[],
-        metavar="HOST[:PORT]",
+        metavar="IP[:PORT]",
         help="ask this name server (repeatable; default: the system resolver)",
     )
     parser.add_argument(
@@ -58,7 +58,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--helo", metavar="NAME", help="HELO name for --ip (default: DOMAIN)")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="how long to wait for each DNS answer, retries included"
@@ -71,12 +71,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here so `sendlanes --help` and other commands do not pay for dnspython.
     from sendlanes.auth.spf import analyze_spf, check_host
-    from sendlanes.auth.spf_names import domain_problem, without_final_dot
+    from sendlanes.auth.spf_names import without_final_dot
 
     domain = without_final_dot(args.domain.strip())
-    problem = domain_problem(domain)
-    if problem is not None:
-        raise UsageError(f"DOMAIN {args.domain!r} is not a domain name: {problem}")
+    if not domain:
+        raise UsageError("DOMAIN is empty: name the domain whose SPF record to check")
+    # A malformed DOMAIN (an empty label, a label over 63 octets, one label, an address
+    # literal) is no usage error: check_host() and the analysis say "none" (RFC 7208 §4.3).
     _check_options(args)
     resolver = _resolver(args)
     analysis = analyze_spf(domain, resolver)
@@ -94,8 +95,6 @@ def _check_options(args: argparse.Namespace) -> None:
     from sendlanes.auth.spf import client_address
 
     problems = []
-    if not args.timeout > 0:
-        problems.append("--timeout must be a positive number of seconds")
     if args.ip is None and (args.sender is not None or args.helo is not None):
         problems.append("--sender and --helo describe the message for --ip: add --ip IP")
     if args.ip is not None:
@@ -119,9 +118,7 @@ def _resolver(args: argparse.Namespace) -> Resolver:
     try:
         return Resolver(timeout=timeout, lifetime=args.timeout)
     except dns.resolver.NoResolverConfiguration:
-        raise UsageError(
-            "no system resolver is configured: pass --nameserver HOST[:PORT]"
-        ) from None
+        raise UsageError("no system resolver is configured: pass --nameserver IP[:PORT]") from None
 
 
 def exit_code(analysis: SpfAnalysis, result: SpfResult | None) -> int:

@@ -8,16 +8,16 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sendlanes.collector import collector_paused
+from sendlanes.commands._arguments import parse_servers, port, positive_int, seconds
 from sendlanes.commands._options import (
     add_format_option,
     add_source_options,
     emit_json,
     load_stack,
     output_format,
-    parse_servers,
-    render_table,
 )
 from sendlanes.errors import UsageError
+from sendlanes.output.terminal import render_table
 
 if TYPE_CHECKING:
     # The lane model and the verify machinery are imported when the command runs, so
@@ -65,41 +65,41 @@ def register(subparsers: Any) -> None:
         "--nameserver",
         action="append",
         default=[],
-        metavar="HOST[:PORT]",
+        metavar="IP[:PORT]",
         help="ask this server for every name (repeatable) instead of the zones' own servers",
     )
     servers.add_argument(
         "--resolver",
         action="append",
         default=[],
-        metavar="HOST[:PORT]",
+        metavar="IP[:PORT]",
         help="recursive resolver used to find the zones' servers and for names outside the "
         "brand zones (repeatable; default: the system's resolvers)",
     )
     parser.add_argument(
         "--authoritative-port",
-        type=_port,
+        type=port,
         default=53,
         metavar="PORT",
         help="port the zones' name servers are asked on (default 53)",
     )
     parser.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds,
         default=2.0,
         metavar="SECONDS",
         help="wait this long for one answer before retrying (default 2)",
     )
     parser.add_argument(
         "--deadline",
-        type=_seconds,
+        type=seconds,
         default=60.0,
         metavar="SECONDS",
         help="stop asking after this long; unanswered checks are errors (default 60)",
     )
     parser.add_argument(
         "--concurrency",
-        type=_positive,
+        type=positive_int,
         default=256,
         metavar="N",
         help="DNS questions in flight at once, for the whole run: shared among the --jobs"
@@ -107,7 +107,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--jobs",
-        type=_positive,
+        type=positive_int,
         default=None,
         metavar="N",
         help="worker processes (default: one per CPU, up to 8, for large stacks)",
@@ -127,28 +127,6 @@ def default_jobs(lanes: int) -> int:
     return max(1, min(cpus or 1, 8, lanes // LANES_PER_JOB))
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 seconds")
-    return value
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
-    return int(text)
-
-
-def _port(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
-    return int(text)
-
-
 def _route(args: argparse.Namespace, stats: QueryStats) -> tuple[Route, Window | None]:
     from sendlanes.dns.resolver import Resolver
     from sendlanes.verify.servers import AuthoritativeLookup, DirectRoute
@@ -163,7 +141,7 @@ def _route(args: argparse.Namespace, stats: QueryStats) -> tuple[Route, Window |
             dns.resolver.Resolver()
         except dns.resolver.NoResolverConfiguration:
             raise UsageError(
-                "no system resolver is configured: pass --resolver HOST[:PORT] or --nameserver"
+                "no system resolver is configured: pass --resolver IP[:PORT] or --nameserver"
             ) from None
     try:
         resolver = Resolver(

@@ -15,6 +15,7 @@ import datetime
 import ipaddress
 import json
 import socket
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -106,24 +107,70 @@ HttpGet = Callable[[str, Mapping[str, str], float], HttpAnswer]
 """``(url, headers, timeout) -> HttpAnswer``; raises ``TimeoutError`` or ``OSError``."""
 
 
+# The App API's list is a few kilobytes; anything past this is not it.
+MAX_ANSWER_BYTES = 1024 * 1024
+
+
+class NotHttpError(OSError):
+    """The endpoint answered, but not in HTTP (or not within the size cap)."""
+
+
 def urllib_get(url: str, headers: Mapping[str, str], timeout: float) -> HttpAnswer:
-    """:data:`HttpGet` over :mod:`urllib.request` (HTTP errors are answers, not exceptions)."""
+    """:data:`HttpGet` over :mod:`urllib.request` (HTTP errors are answers, not exceptions).
+
+    *timeout* bounds the whole exchange, not each read: a server that trickles its answer
+    is cut off (``TimeoutError``). The request runs in a daemon thread that is abandoned at
+    the deadline; the command exits soon after.
+    """
+    outcome: list[HttpAnswer | BaseException] = []
+
+    def fetch() -> None:
+        try:
+            outcome.append(_urllib_fetch(url, headers, timeout))
+        except BaseException as error:  # handed to the caller's thread below
+            outcome.append(error)
+
+    worker = threading.Thread(target=fetch, name="app-api", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise TimeoutError(f"no complete answer within {timeout:g} s")
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _urllib_fetch(url: str, headers: Mapping[str, str], timeout: float) -> HttpAnswer:
     # Imported here: every sendlanes command registers this module's subcommand, and
     # urllib.request (http.client, email, ...) would add ~50 ms to each start-up.
+    import http.client
     import urllib.error
     import urllib.request
 
     request = urllib.request.Request(url, headers=dict(headers), method="GET")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return HttpAnswer(int(response.status), response.read())
+            return HttpAnswer(int(response.status), _bounded_read(response))
     except urllib.error.HTTPError as error:
         with error:
-            return HttpAnswer(int(error.code), error.read())
+            return HttpAnswer(int(error.code), _bounded_read(error))
     except urllib.error.URLError as error:
         if isinstance(error.reason, TimeoutError | socket.timeout):
             raise TimeoutError(str(error.reason)) from error
         raise OSError(str(error.reason)) from error
+    except http.client.RemoteDisconnected:
+        raise OSError("the server closed the connection without answering") from None
+    except http.client.HTTPException as error:
+        # BadStatusLine and friends carry the raw bytes the server sent: never shown.
+        raise NotHttpError(f"the answer is not HTTP ({type(error).__name__})") from None
+
+
+def _bounded_read(response: Any) -> bytes:
+    body: bytes = response.read(MAX_ANSWER_BYTES + 1)
+    if len(body) > MAX_ANSWER_BYTES:
+        raise NotHttpError(f"the answer is larger than {MAX_ANSWER_BYTES} bytes")
+    return body
 
 
 def api_url(region: Region | str, base: str | None = None) -> str:
@@ -156,6 +203,8 @@ def fetch_published(
         answer = http_get(url, headers, timeout)
     except TimeoutError as error:
         raise AppApiError(url, f"no answer within {timeout:g} s") from error
+    except NotHttpError as error:
+        raise AppApiError(url, str(error)) from error
     except OSError as error:
         raise AppApiError(url, f"could not connect ({_redacted(str(error), api_key)})") from error
     if answer.status in (401, 403):

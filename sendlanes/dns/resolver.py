@@ -31,6 +31,7 @@ from sendlanes.dns.types import (
     MAX_CNAME_HOPS,
     AnswerLookup,
     AnswerStep,
+    CnameChainError,
     DnsAnswer,
     DnsError,
     DnsLookup,
@@ -41,7 +42,10 @@ from sendlanes.dns.types import (
     Outcome,
     QueryStats,
     Question,
+    chain_loop,
+    chain_too_long,
     follow_aliases,
+    two_cnames,
 )
 from sendlanes.dns.window import Window
 from sendlanes.dns.wire import (
@@ -49,6 +53,7 @@ from sendlanes.dns.wire import (
     RCODE_NAMES,
     RCODE_NOERROR,
     RCODE_NXDOMAIN,
+    TYPE_NAMES,
     WireAnswer,
     WireError,
     encode_name,
@@ -58,6 +63,7 @@ __all__ = [
     "MAX_CNAME_HOPS",
     "AnswerLookup",
     "AnswerStep",
+    "CnameChainError",
     "DnsAnswer",
     "DnsError",
     "DnsLookup",
@@ -70,7 +76,6 @@ __all__ = [
     "Question",
     "Resolver",
     "follow_aliases",
-    "parse_nameserver",
     "prefetch_together",
 ]
 
@@ -220,7 +225,10 @@ class Resolver(FollowingLookup):
             event.set()
 
     def _outcome(self, name: str, rdtype: str, answer: WireAnswer) -> Outcome:
-        aliases, records = _chain(answer, name, QTYPES[rdtype])
+        try:
+            aliases, records = _chain(answer, name, QTYPES[rdtype])
+        except CnameChainError as error:
+            return error
         if aliases:
             self._prime(name, "CNAME", DnsAnswer(name, "CNAME", (aliases[0],)))
         if answer.rcode == RCODE_NXDOMAIN:
@@ -236,16 +244,36 @@ class Resolver(FollowingLookup):
 
 
 def _chain(answer: WireAnswer, name: str, qtype: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The CNAME chain from *name* and the wanted records at its end, from one answer."""
-    cnames: dict[str, str] = {}
+    """The CNAME chain from *name* and the wanted records at its end, from one answer.
+
+    :raises CnameChainError: when the chain in the answer runs over :data:`MAX_CNAME_HOPS`
+        hops, loops (records at a member change nothing), or meets a name with two CNAMEs.
+    """
+    cname = QTYPES["CNAME"]
+    cnames: dict[str, set[str]] = {}
     for owner, rtype, text in answer.records:
-        if rtype == QTYPES["CNAME"]:
-            cnames.setdefault(owner, text)
+        if rtype == cname:
+            cnames.setdefault(owner, set()).add(text.rstrip(".").lower())
+    if qtype == cname:
+        targets = cnames.get(name, set())
+        if len(targets) > 1:
+            raise two_cnames(name, "CNAME", name, targets)
+        return (), tuple(text for o, rtype, text in answer.records if o == name and rtype == qtype)
+    rdtype = TYPE_NAMES.get(qtype, str(qtype))
     aliases: list[str] = []
+    seen = {name}
     owner = name
-    while qtype != QTYPES["CNAME"] and owner in cnames and len(aliases) <= MAX_CNAME_HOPS:
-        owner = cnames[owner]
+    while owner in cnames:
+        targets = cnames[owner]
+        if len(targets) > 1:
+            raise two_cnames(name, rdtype, owner, targets)
+        (owner,) = targets
         aliases.append(owner)
+        if owner in seen:
+            raise chain_loop(name, rdtype, aliases)
+        if len(aliases) > MAX_CNAME_HOPS:
+            raise chain_too_long(name, rdtype, aliases)
+        seen.add(owner)
     records = tuple(text for o, rtype, text in answer.records if o == owner and rtype == qtype)
     return tuple(aliases), records
 
@@ -326,18 +354,3 @@ def _address(host: str, port: int) -> tuple[str, int]:
             raise ValueError(f"name server {host!r} has no address: {error}") from None
         return str(found[0][4][0]), port
     return host, port
-
-
-def parse_nameserver(spec: str) -> tuple[str, int]:
-    """Parse ``HOST``, ``HOST:PORT``, ``[V6]:PORT`` or a bare IPv6 address into a pair."""
-    spec = spec.strip()
-    if spec.startswith("["):
-        host, _, rest = spec[1:].partition("]")
-        port = rest.removeprefix(":") or "53"
-    elif spec.count(":") == 1:
-        host, port = spec.split(":")
-    else:
-        host, port = spec, "53"
-    if not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"invalid name server {spec!r}: port must be 1-65535")
-    return host, int(port)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-#: Longest CNAME chain followed; resolvers commonly stop between 8 and 16 links.
+#: Longest CNAME chain followed, in CNAME records (hops); resolvers commonly stop between 8
+#: and 16 links. A chain of 9 hops is an error, whatever is at its end.
 MAX_CNAME_HOPS = 8
 
 
@@ -34,6 +35,38 @@ class NxDomain(DnsError):
 
 class DnsTemporaryError(DnsError):
     """Timeout, SERVFAIL, REFUSED or a network error: no verdict could be reached."""
+
+
+class CnameChainError(DnsTemporaryError):
+    """A CNAME chain no resolver completes: longer than :data:`MAX_CNAME_HOPS`, a loop, or
+    two CNAMEs at one name (RFC 2181 §10.1: a name holds at most one CNAME). Resolvers answer
+    SERVFAIL for these, so receivers reach no verdict either: never a pass, never a fail."""
+
+
+def chain_too_long(name: str, rdtype: str, chain: Sequence[str]) -> CnameChainError:
+    """The error for *chain* (the names after *name*) once it passes the limit."""
+    shown = f"{name} → {chain[0]} → … → {chain[-1]}"
+    return CnameChainError(
+        name,
+        rdtype,
+        f"CNAME chain longer than {MAX_CNAME_HOPS} hops ({shown}): resolvers stop following it",
+    )
+
+
+def chain_loop(name: str, rdtype: str, chain: Sequence[str]) -> CnameChainError:
+    """The error for *chain*, whose last name was already on it."""
+    return CnameChainError(name, rdtype, f"CNAME loop: {' → '.join([name, *chain])}")
+
+
+def two_cnames(name: str, rdtype: str, owner: str, targets: Iterable[str]) -> CnameChainError:
+    """The error for *owner* (on the chain from *name*) holding several CNAMEs."""
+    shown = ", ".join(sorted(targets))
+    return CnameChainError(
+        name,
+        rdtype,
+        f"two CNAMEs at {owner} ({shown}): a name holds at most one (RFC 2181 §10.1), "
+        "so which one a resolver follows is arbitrary",
+    )
 
 
 @dataclass(frozen=True)
@@ -97,19 +130,25 @@ def follow_aliases(step: AnswerStep, name: str, rdtype: str) -> DnsAnswer:
     """Ask *step* for *name*, then for the end of each CNAME chain it could not complete.
 
     :raises NxDomain: when *name*, or the end of its chain, does not exist.
-    :raises DnsTemporaryError: on a failure, a CNAME loop or a chain over
-        :data:`MAX_CNAME_HOPS` links.
+    :raises CnameChainError: on a chain over :data:`MAX_CNAME_HOPS` hops or a CNAME loop
+        (a name met twice, wherever the chain was read from).
+    :raises DnsTemporaryError: on a failure.
     """
     first = answer = step(name, rdtype)
-    aliases = list(answer.aliases)
-    while not answer.records and answer.aliases and rdtype != "CNAME":
-        tail = answer.aliases[-1]
-        if len(aliases) > MAX_CNAME_HOPS:
-            raise DnsTemporaryError(name, rdtype, f"CNAME chain longer than {MAX_CNAME_HOPS}")
-        answer = step(tail, rdtype)
-        if set(answer.aliases) & ({name, *aliases}):
-            raise DnsTemporaryError(name, rdtype, f"CNAME loop through {tail}")
-        aliases.extend(answer.aliases)
+    aliases: list[str] = []
+    seen = {name.rstrip(".").lower()}
+    while True:
+        for target in answer.aliases:
+            aliases.append(target)
+            key = target.rstrip(".").lower()
+            if key in seen:
+                raise chain_loop(name, rdtype, aliases)
+            seen.add(key)
+            if len(aliases) > MAX_CNAME_HOPS:
+                raise chain_too_long(name, rdtype, aliases)
+        if answer.records or not answer.aliases or rdtype == "CNAME":
+            break
+        answer = step(answer.aliases[-1], rdtype)
     if answer is first and first.name == name and first.rdtype == rdtype:
         return first  # nothing to follow (most answers): the step's own answer as it is
     return DnsAnswer(name, rdtype, answer.records, tuple(aliases))
@@ -148,7 +187,11 @@ class FollowingLookup:
         return self.answer(ipaddress.ip_address(address).reverse_pointer, "PTR").records
 
     def cname(self, name: str) -> str | None:
+        """The CNAME at *name*; two different ones are a :class:`CnameChainError`."""
         targets = self.step(name, "CNAME").records
+        distinct = {target.rstrip(".").lower() for target in targets}
+        if len(distinct) > 1:
+            raise two_cnames(name, "CNAME", name, distinct)
         return targets[0] if targets else None
 
 

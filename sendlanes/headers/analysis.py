@@ -10,12 +10,13 @@ message's category (read from a configurable header) with the kind of lane it le
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sendlanes.auth.dmarc import organizational_domain
 from sendlanes.dns.resolver import DnsLookup
+from sendlanes.headers.budget import MAX_SIGNATURES_CHECKED
 from sendlanes.headers.checks import (
     Check,
     CheckStatus,
@@ -189,14 +190,17 @@ def analyze_message(
     lanes: Sequence[LanePlan] = (),
     catalog: Catalog = DEFAULT_CATALOG,
     category_header: str = DEFAULT_CATEGORY_HEADER,
+    max_signatures: int | None = MAX_SIGNATURES_CHECKED,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> HeadersReport:
     """Analyze *raw* (an RFC 5322 message as received); never raises on message content.
 
     DNS answers (DKIM keys, organizational domains) come from *lookup*; *lanes* are the
-    stack's lanes (empty: lane-based checks are skipped).
+    stack's lanes (empty: lane-based checks are skipped). Only the first *max_signatures*
+    DKIM signatures are verified; *on_progress* hears ``(done, total)`` as they are.
     """
     facts = read_message(raw, category_header)
-    verdicts = verify_signatures(facts, lookup)
+    verdicts = verify_signatures(facts, lookup, limit=max_signatures, on_progress=on_progress)
     lane, lane_check = identify_lane(facts, verdicts, lanes)
     checks = [
         Check(

@@ -51,15 +51,29 @@ def dkim_checks(verdicts: Sequence[DkimVerdict]) -> list[Check]:
         DkimResult.PERMERROR: CheckStatus.FAIL,
         DkimResult.TEMPERROR: CheckStatus.ERROR,
     }
-    return [
+    checked = [v for v in verdicts if v.result is not DkimResult.NOT_CHECKED]
+    checks = [
         Check(
             "dkim",
             status[v.result],
             f"d={v.signature.domain} s={v.signature.selector}: {v.result}: {v.detail}",
         )
-        for v in verdicts
+        for v in checked
     ]
+    skipped = len(verdicts) - len(checked)
+    if skipped:
+        checks.append(
+            Check(
+                "dkim",
+                CheckStatus.WARN,
+                f"{skipped} more signature(s) not checked: only the first {len(checked)} "
+                "are verified",
+            )
+        )
+    return checks
 
+
+_NO_VERDICT = (DkimResult.TEMPERROR, DkimResult.NOT_CHECKED)
 
 _MODE_WORD = {AlignmentMode.RELAXED: "relaxed", AlignmentMode.STRICT: "strict"}
 
@@ -137,7 +151,8 @@ def alignment_checks(
                 f"with From {from_domain} (aspf={aspf}, {_MODE_WORD[aspf]}; {whose})",
             )
         )
-    unknown = [v for v in verdicts if v.result is DkimResult.TEMPERROR]
+    # A signature past the cap might have been the aligned one: no verdict, never a fail.
+    unknown = [v for v in verdicts if v.result in _NO_VERDICT]
     if dkim_aligned:
         checks.append(Check("dmarc", CheckStatus.PASS, "aligned DKIM signature passes"))
     elif unknown and not spf_aligned:
@@ -145,7 +160,8 @@ def alignment_checks(
             Check(
                 "dmarc",
                 CheckStatus.ERROR,
-                f"no verdict: the key of d={unknown[0].signature.domain} could not be fetched",
+                f"no verdict: the signature of d={unknown[0].signature.domain} was not "
+                f"verified ({unknown[0].detail})",
             )
         )
     elif spf_aligned:
@@ -200,11 +216,11 @@ def one_click_check(
         and v.signature.signs("list-unsubscribe-post")
     ]
     if not problems and not signed:
-        if any(v.result is DkimResult.TEMPERROR for v in verdicts):
+        if any(v.result in _NO_VERDICT for v in verdicts):
             return Check(
                 "one-click-unsubscribe",
                 CheckStatus.ERROR,
-                "no verdict: a DKIM key could not be fetched, so the signing of "
+                "no verdict: a DKIM signature was not verified, so the signing of "
                 "List-Unsubscribe is unknown (RFC 8058 §4)",
             )
         problems.append(

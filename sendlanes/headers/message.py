@@ -11,6 +11,7 @@ import email.parser
 import email.policy
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import getaddresses
@@ -27,6 +28,7 @@ class DkimResult(enum.StrEnum):
     FAIL = "fail"
     PERMERROR = "permerror"
     TEMPERROR = "temperror"
+    NOT_CHECKED = "not checked"  # past the cap on signatures verified (no verdict sought)
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,24 @@ def verify_signature(
     )
 
 
-def verify_signatures(facts: MessageFacts, lookup: DnsLookup) -> tuple[DkimVerdict, ...]:
-    """Verify every ``DKIM-Signature`` of the message, in order."""
-    return tuple(verify_signature(facts, s, lookup) for s in facts.signatures)
+def verify_signatures(
+    facts: MessageFacts,
+    lookup: DnsLookup,
+    *,
+    limit: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[DkimVerdict, ...]:
+    """Verify the message's ``DKIM-Signature`` fields in order: the first *limit* (all when
+    None); the rest are :attr:`DkimResult.NOT_CHECKED`. *on_progress* hears
+    ``(done, total)`` after each signature."""
+    verdicts: list[DkimVerdict] = []
+    total = len(facts.signatures)
+    for done, signature in enumerate(facts.signatures, start=1):
+        if limit is not None and done > limit:
+            detail = f"not checked: only the first {limit} signatures are verified"
+            verdicts.append(DkimVerdict(signature, DkimResult.NOT_CHECKED, detail))
+        else:
+            verdicts.append(verify_signature(facts, signature, lookup))
+        if on_progress is not None:
+            on_progress(done, total)
+    return tuple(verdicts)

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7e]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -38,4 +38,5 @@ def dumps_indented(document: Any) -> str:
         text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
     except orjson.JSONEncodeError:
         text = json.dumps(document, indent=2)
-    return text if text.isascii() else _NON_ASCII.sub(_escape, text)
+    # DEL is ASCII but json.dumps escapes it too; so does this.
+    return text if text.isascii() and "\x7f" not in text else _NON_ASCII.sub(_escape, text)

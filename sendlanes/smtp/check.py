@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 
 from sendlanes.lanes.fields import IMPLICIT_TLS_PORTS, TlsMode
+from sendlanes.smtp.deadline import Connect, SessionDeadline
 from sendlanes.smtp.report import (
     AUTH,
     AUTH_MECHANISMS,
@@ -38,7 +39,6 @@ from sendlanes.smtp.report import (
     StepStatus,
 )
 from sendlanes.smtp.session import SmtpSession, connect_tcp
-from sendlanes.smtp.tls_probe import Connect
 
 __all__ = [
     "AUTH",
@@ -50,6 +50,7 @@ __all__ = [
     "PORT",
     "TLS",
     "Connect",
+    "SessionDeadline",
     "SmtpReport",
     "SmtpStep",
     "SmtpTarget",
@@ -58,6 +59,7 @@ __all__ = [
     "check_smtp",
     "connect_tcp",
     "port_step",
+    "session_deadline",
 ]
 
 
@@ -69,17 +71,29 @@ def check_smtp(
     timeout: float,
     now: datetime.datetime,
     connect: Connect = connect_tcp,
+    deadline: SessionDeadline | None = None,
 ) -> SmtpReport:
     """Check one SMTP submission endpoint; never raises.
 
-    ``cafile`` replaces the system trust store when given. ``timeout`` bounds each network
-    operation (connect, each reply, the TLS handshake). ``now`` (timezone-aware) dates the
+    ``cafile`` replaces the system trust store when given. ``timeout`` bounds the whole
+    session, from connect to AUTH: when it runs out, the step under way is ``error`` and the
+    steps before it stand. *deadline* replaces that bound (the caller may then end the
+    session early with :meth:`SessionDeadline.expire`). ``now`` (timezone-aware) dates the
     certificate expiry warning (under 14 days left). AUTH is tried only when ``password`` is
     given, and only after verified TLS ≥ 1.2. The port is judged even when the server
     cannot be reached.
     """
-    session = SmtpSession(target, password, cafile, timeout, now, connect)
+    if deadline is None:
+        deadline = session_deadline(timeout)
+    session = SmtpSession(target, password, cafile, timeout, now, connect, deadline)
     return session.run(port_step(target))
+
+
+def session_deadline(timeout: float) -> SessionDeadline:
+    """The bound of one session: ``timeout`` seconds in all."""
+    return SessionDeadline(
+        timeout, f"the session did not finish within {timeout:g} s (--timeout bounds it whole)"
+    )
 
 
 def port_step(target: SmtpTarget) -> SmtpStep:

@@ -2,7 +2,9 @@
 
 Kept apart from the public API because it is the only code that touches sockets, TLS and
 smtplib's internals (``sock``, ``file``, ``esmtp_features``), which STARTTLS has to reset by
-hand (RFC 3207 §4.2) to keep every step separately reportable.
+hand (RFC 3207 §4.2) to keep every step separately reportable. The whole session runs under
+one :class:`~sendlanes.smtp.deadline.SessionDeadline`, and every reply is read by
+:class:`~sendlanes.smtp.deadline.BoundedSMTP` (capped lines and line length).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sendlanes.smtp.certificate import (
     load_peer_certificate,
     verification_problem,
 )
+from sendlanes.smtp.deadline import BoundedSMTP, Connect, SessionDeadline
 from sendlanes.smtp.report import (
     AUTH,
     AUTH_MECHANISMS,
@@ -39,7 +42,6 @@ from sendlanes.smtp.report import (
 )
 from sendlanes.smtp.tls_probe import (
     MODERN_TLS,
-    Connect,
     address_literal,
     cipher_text,
     legacy_context,
@@ -76,13 +78,15 @@ class SmtpSession:
         timeout: float,
         now: datetime.datetime,
         connect: Connect,
+        deadline: SessionDeadline,
     ) -> None:
         self.target = target
         self.password = password
         self.cafile = cafile
         self.timeout = timeout
         self.now = now
-        self.connect = connect
+        self.deadline = deadline
+        self.connect = deadline.connect(connect)
         self.steps: list[SmtpStep] = []
         self.phase = CONNECT
         self._secrets = self._secret_forms(target.username, password)
@@ -113,7 +117,10 @@ class SmtpSession:
     def fault(self, error: BaseException) -> None:
         """Record an exception raised during ``self.phase`` (never the password)."""
         timeout = f"timed out after {self.timeout:g} s"
-        if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+        if self.deadline.expired:
+            # Whatever the socket said, it said it because the deadline shut it down.
+            self.add(self.phase, StepStatus.ERROR, self.deadline.reason)
+        elif isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
             self.add(self.phase, StepStatus.ERROR, timeout)
         elif isinstance(error, ConnectionRefusedError):
             self.add(self.phase, StepStatus.ERROR, "connection refused")
@@ -130,7 +137,8 @@ class SmtpSession:
 
     def run(self, first: SmtpStep) -> SmtpReport:
         self.steps.append(first)
-        client = smtplib.SMTP(local_hostname="[127.0.0.1]", timeout=self.timeout)
+        client = BoundedSMTP(local_hostname="[127.0.0.1]", timeout=self.timeout)
+        self.deadline.start()
         try:
             self._converse(client)
         except _Stop:
@@ -138,6 +146,7 @@ class SmtpSession:
         except Exception as error:  # the contract is "never raises": everything is a step
             self.fault(error)
         finally:
+            self.deadline.close()
             client.close()
             self.password = None
         return SmtpReport(self.target, tuple(self.steps))
@@ -247,9 +256,13 @@ class SmtpSession:
         try:
             tls = context.wrap_socket(sock, server_hostname=self.target.host)
         except ssl.SSLCertVerificationError as error:
+            if self.deadline.expired:
+                raise
             self._unverified(error)
             raise _Stop() from None
         except ssl.SSLError as error:
+            if self.deadline.expired:
+                raise  # cut off by the deadline: no verdict on the server's TLS
             raise self._handshake_failed(error) from None
         version = tls.version() or "unknown"
         if version not in MODERN_TLS:

@@ -11,16 +11,15 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable
 from typing import NamedTuple
 
 from cryptography import x509
 
 from sendlanes.lanes.fields import TlsMode
 from sendlanes.smtp.certificate import load_peer_certificate
+from sendlanes.smtp.deadline import BoundedSMTP, Connect
 from sendlanes.smtp.report import SmtpTarget
 
-Connect = Callable[[str, int, float], socket.socket]
 """Opens a TCP connection to (host, port) with a timeout in seconds."""
 
 MODERN_TLS = frozenset({"TLSv1.2", "TLSv1.3"})
@@ -74,7 +73,7 @@ def peek_tls(
 
     Nothing but EHLO and STARTTLS is sent on this connection: no AUTH, ever.
     """
-    client = smtplib.SMTP(local_hostname="[127.0.0.1]", timeout=timeout)
+    client = BoundedSMTP(local_hostname="[127.0.0.1]", timeout=timeout)
     try:
         sock = connect(target.host, target.port, timeout)
         sock.settimeout(timeout)

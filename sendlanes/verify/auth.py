@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sendlanes.auth.dkim import DkimAnalysis, DkimStatus, analyze_dkim_record
+from sendlanes.auth.dkim import (
+    DkimAnalysis,
+    DkimStatus,
+    analyze_dkim_record,
+    verifier_refusals,
+)
 from sendlanes.auth.dmarc import (
     AuthorizationStatus,
     DiscoveryStatus,
@@ -128,8 +133,15 @@ def dkim_check(name: str, lookup: AnswerLookup, memo: RunMemo | None = None) -> 
         return Check(CheckKind.DKIM, name, CheckStatus.FAIL, detail)
     text = answer.records[0]
     analysis = memo.dkim(text) if memo is not None else analyze_dkim_record(text)
+    if analysis.status is DkimStatus.REVOKED:
+        detail = f"revoked{via}: p= is empty, so no signature verifies (RFC 6376 §3.6.1)"
+        return Check(CheckKind.DKIM, name, CheckStatus.FAIL, detail)
     if analysis.status is not DkimStatus.VALID or analysis.record is None:
         detail = f"{analysis.status}{via}: {'; '.join(analysis.reasons) or 'unusable key'}"
+        return Check(CheckKind.DKIM, name, CheckStatus.FAIL, detail)
+    refusals = verifier_refusals(analysis.record)
+    if refusals:
+        detail = f"unusable{via}: {'; '.join(refusals)}"
         return Check(CheckKind.DKIM, name, CheckStatus.FAIL, detail)
     key = analysis.record.key
     detail = f"{key.algorithm} {key.bits}-bit key{via}" if key is not None else f"key{via}"

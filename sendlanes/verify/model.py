@@ -140,7 +140,7 @@ class VerifyReport:
 
 
 class Route(Protocol):
-    """Where verify's questions go (see :mod:`sendlanes.verify_servers`)."""
+    """Where verify's questions go (see :mod:`sendlanes.verify.servers`)."""
 
     @property
     def lookup(self) -> AnswerLookup: ...
@@ -152,7 +152,8 @@ class Route(Protocol):
 
     def prepare(self, targets: Sequence[tuple[str, str]]) -> dict[str, Check]:
         """Find the servers for each (FQDN, brand domain); a blocking check per FQDN that
-        cannot be verified (every check of it would be an error)."""
+        cannot be verified: an ``error`` when its servers cannot be found (every check of it
+        would be an error), a ``fail`` when its brand domain does not exist."""
         ...
 
     def prefetch(self, questions: Iterable[Question]) -> Mapping[Question, DnsAnswer | DnsError]:

@@ -1,9 +1,13 @@
 """Declared against published: one ``record`` check per RecordSpec, ``extra-record`` checks.
 
-Records are compared by meaning, not by bytes: SPF terms case-insensitively (RFC 7208 §4.6.1
-and §4.5 — mechanism names and the version are case-insensitive), DMARC and DKIM tag lists as
-tag→value maps (RFC 9989 §4.8, RFC 6376 §3.2: whitespace around tags is insignificant), names
-without case or the trailing dot. A TXT record of a kind the plan does not publish at that
+Records are compared the way receivers read them, not by bytes: SPF terms case-insensitively
+(RFC 7208 §4.6.1), DMARC and DKIM tag lists as tag→value maps (RFC 9989 §4.8, RFC 6376 §3.2:
+whitespace around tags is insignificant), names without case or the trailing dot. What
+receivers do not fold is not folded: a published record whose version does not open it
+exactly as receivers require (``v=spf1`` at the very start, RFC 7208 §4.5; ``v=DMARC1``
+first and in that case, RFC 7489 §6.3 and RFC 9989 §4.8; ``v=DKIM1`` first when present,
+RFC 6376 §3.6.1) is ignored by them, so it never matches the plan. A pass quotes the record
+as published. A TXT record of a kind the plan does not publish at that
 name (a site-verification token) is left alone; a second record of a kind that must be unique
 (SPF, DMARC, a DKIM key) is a failure.
 
@@ -14,11 +18,17 @@ the checks that follow it, so nothing is asked twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from sendlanes.auth.dmarc import is_dmarc_record
 from sendlanes.auth.spf import is_spf_record
-from sendlanes.dns.resolver import AnswerLookup, DnsAnswer, DnsTemporaryError, NxDomain
+from sendlanes.dns.resolver import (
+    AnswerLookup,
+    DnsAnswer,
+    DnsTemporaryError,
+    NxDomain,
+)
 from sendlanes.lanes.records import Purpose, RecordSpec, RecordType
 from sendlanes.verify.model import Check, CheckKind, CheckStatus, error_check
 
@@ -40,6 +50,10 @@ UNIQUE_KINDS = {
 }
 
 _KIND_OF_PURPOSE = {Purpose.SPF: "spf", Purpose.DMARC: "dmarc", Purpose.DKIM: "dkim"}
+
+#: Texts a person meant as SPF or DMARC records, whatever receivers make of them.
+_SPF_LIKE = re.compile(r"\s*v\s*=\s*spf1", re.IGNORECASE)
+_DMARC_LIKE = re.compile(r"\s*v\s*=\s*dmarc1", re.IGNORECASE)
 
 
 def record_checks(records: Sequence[RecordSpec], lookup: AnswerLookup) -> list[Check]:
@@ -109,8 +123,38 @@ def _tags(text: str, *, fold_values: bool) -> dict[str, str]:
     return tags
 
 
+def ignored_by_receivers(kind: str, text: str) -> str | None:
+    """Why receivers ignore *text* as a record of *kind* although it looks like one (its
+    version tag is not exactly where and what they require), or None."""
+    if kind == "spf" and _SPF_LIKE.match(text) and not is_spf_record(text):
+        return (
+            'receivers ignore it: an SPF record starts with exactly "v=spf1" followed by a '
+            "space or its end, with nothing before it (RFC 7208 §4.5)"
+        )
+    if kind == "dmarc" and _DMARC_LIKE.match(text) and not is_dmarc_record(text):
+        return (
+            'receivers ignore it: the first tag must be exactly "v=DMARC1", case included '
+            "(RFC 7489 §6.3, RFC 9989 §4.8)"
+        )
+    if kind == "dkim":
+        tags = list(_tags(text, fold_values=False).items())
+        version = dict(tags).get("v")
+        if version is not None and (tags[0][0] != "v" or version != "DKIM1"):
+            return (
+                'receivers discard it: "v=DKIM1" must be the first tag when present, '
+                "case included (RFC 6376 §3.6.1)"
+            )
+    return None
+
+
 def same_txt(kind: str, published: str, declared: str) -> bool:
     """Do two TXT values of *kind* mean the same to a receiver?"""
+    if ignored_by_receivers(kind, published) is not None:
+        return False
+    if (kind == "spf" and not is_spf_record(published)) or (
+        kind == "dmarc" and not is_dmarc_record(published)
+    ):
+        return False  # receivers do not see it as a record of that kind at all
     if published == declared:
         return True  # published exactly as planned: the common case, whatever the kind
     if kind == "spf":
@@ -156,10 +200,14 @@ def _txt_group(name: str, specs: Sequence[RecordSpec], lookup: AnswerLookup) -> 
 def _txt_check(spec: RecordSpec, published: Sequence[str], name: str) -> Check:
     label = f"TXT {name}"
     kind = _declared_kind(spec)
-    if any(same_txt(kind, text, spec.content) for text in published):
-        return Check(
-            CheckKind.RECORD, label, CheckStatus.PASS, f"published: {_short(spec.content)}"
-        )
+    matching = [text for text in published if same_txt(kind, text, spec.content)]
+    if matching:
+        return Check(CheckKind.RECORD, label, CheckStatus.PASS, f"published: {_quoted(matching)}")
+    ignored = [(text, ignored_by_receivers(kind, text)) for text in published]
+    near = [(text, reason) for text, reason in ignored if reason is not None]
+    if near:
+        text, reason = near[0]
+        return _fail(label, f"different: published {_quoted([text])}, {reason}")
     same_kind = [text for text in published if _published_kind(text, name) == kind]
     if kind == "other":
         same_kind = list(published)
@@ -241,23 +289,32 @@ def _mx_text(pairs: Iterable[tuple[int, str]]) -> str:
 
 
 def _cname_check(spec: RecordSpec, lookup: AnswerLookup) -> Check:
+    """The CNAME at the record's name, read through the question its purpose asks (which
+    follows the chain); when that question fails (the target's servers, a broken chain), the
+    CNAME is read on its own. Details name the CNAME, never the probe's type."""
     name = spec.name.lower()
     label = f"CNAME {name}"
     wanted = _host(spec.content)
     probe = PROBE_TYPES.get(spec.purpose, "CNAME")
+    answer: DnsAnswer | None = None
     try:
-        answer: DnsAnswer | None = lookup.answer(name, probe)
-        target = answer.aliases[0] if answer is not None and answer.aliases else None
+        answer = lookup.answer(name, probe)
+        target = answer.aliases[0] if answer.aliases else None
     except NxDomain as error:
         if error.name.lower() == name:
             return _fail(label, f"missing: {name} does not exist (NXDOMAIN)")
-        answer = None  # the chain exists and ends nowhere: read the CNAME itself
+        target = None  # the chain exists and ends nowhere: read the CNAME itself
+    except DnsTemporaryError:
+        # The question through the chain failed (often past the CNAME: the target's servers,
+        # a chain too long): the CNAME itself may still be readable, and is what is checked.
+        target = None
+    if answer is None:
         try:
             target = lookup.cname(name)
-        except (NxDomain, DnsTemporaryError) as inner:
-            return error_check(CheckKind.RECORD, label, inner)
-    except DnsTemporaryError as error:
-        return error_check(CheckKind.RECORD, label, error)
+        except NxDomain:
+            return _fail(label, f"missing: {name} does not exist (NXDOMAIN)")
+        except DnsTemporaryError as inner:
+            return error_check(CheckKind.RECORD, label, f"{name} CNAME: {inner.reason}")
     if target is None:
         held = f" (it has {len(answer.records)} {probe} record(s))" if answer else ""
         return _fail(label, f"missing: {name} has no CNAME{held}; the plan has → {wanted}")

@@ -7,6 +7,12 @@ records (RFC 1034 §4.2.1: the first name with NS records is the zone apex), the
 servers' addresses are resolved, and every name inside that zone is asked of them directly
 with RD=0. Names outside the brand zones — a provider's ``include:`` target, a DKIM CNAME's
 target, the ``_dmarc`` record of the public suffix — are asked of the recursive resolver.
+
+A zone's servers are believed about their zone only (the bailiwick rule of RFC 2181 §5.4.1):
+when an answer's CNAME chain leaves the zone, whatever the answer says past that point —
+records, or NXDOMAIN for the out-of-zone name — is dropped, and the chain's next name is asked
+of the servers it belongs to (another discovered zone's, or the recursive resolver). A brand
+zone's server that also serves ``amazonses.com`` never vouches for a DKIM key there.
 """
 
 from __future__ import annotations
@@ -86,7 +92,30 @@ class AuthoritativeLookup(FollowingLookup):
         return self
 
     def step(self, name: str, rdtype: str) -> DnsAnswer:
-        return self._resolver_for(name).step(name, rdtype)
+        """One question to the servers *name* belongs to; what they say beyond their zone is
+        dropped, leaving the chain open at the first name outside it."""
+        resolver = self._resolver_for(name)
+        if resolver is self.recursive:
+            return resolver.step(name, rdtype)
+        try:
+            return self._in_bailiwick(resolver, resolver.step(name, rdtype))
+        except NxDomain as error:
+            if self._resolver_for(error.name) is resolver:
+                raise
+            # "Does not exist" about a name outside the zone: not theirs to say. Keep only
+            # the CNAME at *name* (theirs) and let the chain be followed from there.
+            target = resolver.cname(name)
+            if target is None:
+                reason = f"the zone's servers answered NXDOMAIN for {error.name}, outside it"
+                raise DnsTemporaryError(name, rdtype, reason) from None
+            return DnsAnswer(name, rdtype, (), (target,))
+
+    def _in_bailiwick(self, resolver: Resolver, answer: DnsAnswer) -> DnsAnswer:
+        """*answer* cut at the first alias outside *resolver*'s zone (records dropped)."""
+        for index, alias in enumerate(answer.aliases):
+            if self._resolver_for(alias) is not resolver:
+                return DnsAnswer(answer.name, answer.rdtype, (), answer.aliases[: index + 1])
+        return answer
 
     def prefetch(self, questions: Iterable[Question]) -> Mapping[Question, DnsAnswer | DnsError]:
         """Ask many questions at once, each of the servers its name belongs to."""
@@ -94,7 +123,12 @@ class AuthoritativeLookup(FollowingLookup):
         for question in questions:
             resolver = self._resolver_for(question[0])
             batches.setdefault(id(resolver), (resolver, []))[1].append(question)
-        return prefetch_together(list(batches.values()))
+        outcomes = dict(prefetch_together(list(batches.values())))
+        for question, outcome in outcomes.items():
+            resolver = self._resolver_for(question[0])
+            if isinstance(outcome, DnsAnswer) and resolver is not self.recursive:
+                outcomes[question] = self._in_bailiwick(resolver, outcome)
+        return outcomes
 
     def _resolver_for(self, name: str) -> Resolver:
         labels = name.rstrip(".").lower().split(".")
@@ -107,8 +141,9 @@ class AuthoritativeLookup(FollowingLookup):
 
     def prepare(self, targets: Sequence[tuple[str, str]]) -> dict[str, Check]:
         """Find the zone of each (FQDN, brand domain); an ``error`` check for each FQDN whose
-        servers cannot be found. The NS questions and the NS hosts' addresses are asked in
-        two waves first, so the walks read the cache."""
+        servers cannot be found, a ``fail`` when the brand domain does not exist. The NS
+        questions and the NS hosts' addresses are asked in two waves first, so the walks read
+        the cache."""
         names = dict.fromkeys(name for fqdn, domain in targets for name in _walk(fqdn, domain))
         found = self.recursive.prefetch((name, "NS") for name in names)
         hosts = {h for o in found.values() if isinstance(o, DnsAnswer) for h in o.records}
@@ -117,6 +152,14 @@ class AuthoritativeLookup(FollowingLookup):
         for fqdn, domain in targets:
             try:
                 self.find_zone(fqdn, domain)
+            except NxDomain as error:
+                # The brand domain itself does not exist (RFC 8020: nor does anything under
+                # it): a finding, not a flaky network.
+                detail = (
+                    f"{error.name} does not exist (NXDOMAIN): nothing under it is published, "
+                    f"so no receiver finds {fqdn}'s records"
+                )
+                blocked[fqdn] = Check(CheckKind.NAMESERVERS, fqdn, CheckStatus.FAIL, detail)
             except DnsError as error:
                 detail = f"no verdict: cannot find the authoritative servers of {fqdn}: {error}"
                 blocked[fqdn] = Check(CheckKind.NAMESERVERS, fqdn, CheckStatus.ERROR, detail)

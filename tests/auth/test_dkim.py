@@ -26,6 +26,7 @@ from sendlanes.auth.dkim import (
     format_dkim_record,
     parse_dkim_record,
     parse_public_key,
+    verifier_refusals,
 )
 
 SPKI = serialization.PublicFormat.SubjectPublicKeyInfo
@@ -247,6 +248,27 @@ def test_sha1_only_hash_list_warns_per_rfc_8301() -> None:
     analysis = analyze_dkim_record(f"v=DKIM1; h=sha1; p={RSA_2048}")
     assert analysis.status is DkimStatus.VALID
     assert any("RFC 8301" in warning and "sha1" in warning for warning in analysis.warnings)
+
+
+def test_a_key_for_sha1_only_is_refused_by_every_verifier() -> None:
+    record = parse_dkim_record(f"v=DKIM1; h=sha1; p={RSA_2048}")
+    (reason,) = verifier_refusals(record)
+    assert "h=sha1" in reason and "RFC 8301 §3.1" in reason
+
+
+def test_a_key_whose_service_types_exclude_email_is_refused() -> None:
+    record = parse_dkim_record(f"v=DKIM1; s=tlsrpt; p={RSA_2048}")
+    (reason,) = verifier_refusals(record)
+    assert "s=tlsrpt" in reason and "RFC 6376 §3.6.1" in reason
+
+
+def test_keys_verifiers_accept_have_no_refusals() -> None:
+    for text in (
+        f"v=DKIM1; p={RSA_2048}",
+        f"v=DKIM1; h=sha1:sha256; s=email:tlsrpt; p={RSA_2048}",
+        f"v=DKIM1; k=ed25519; s=*; p={ED25519}",
+    ):
+        assert verifier_refusals(parse_dkim_record(text)) == ()
 
 
 def test_unknown_hash_algorithm_is_ignored_with_a_note() -> None:

@@ -4,6 +4,8 @@ Two checks per test, each against what the suite says:
 
 * check_host() gives the suite's result (one of them, where it lists several) and, where the
   suite names one, the same explanation. All 203 agree.
+* ``sendlanes spf DOMAIN --ip … --sender … --helo …`` gives the same result for all 203:
+  a malformed domain is ``none``, not a usage error.
 * analyze_spf() on the MAIL FROM domain (the HELO name when MAIL FROM is empty) gives the
   suite's result projected onto the record verdict: none, temperror, permerror, or valid for
   pass/fail/softfail/neutral. One deliberate difference, named below with its reason.
@@ -13,6 +15,9 @@ The suite lives in ../shared/conformance (beside the repository); without it the
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +26,8 @@ import pytest
 import yaml
 
 from sendlanes.auth.spf import SpfAnalysis, SpfResult, analyze_spf, check_host
+from sendlanes.cli import main
+from sendlanes.errors import EXIT_USAGE
 from tests.auth.conftest import RESOLVER_LIFETIME, RESOLVER_TIMEOUT
 from tests.support.conformance import vectors_path
 from tests.support.dictdns import DictDnsServer
@@ -192,3 +199,39 @@ def test_suite_agreement_counts(
     assert check_host_agreement == EXPECTED_CHECK_HOST_AGREEMENT
     assert analysis_agreement == EXPECTED_ANALYSIS_AGREEMENT
     assert analysis_agreement + len(ANALYSIS_DEVIATIONS) == len(CASES)
+
+
+# -- the same suite through `sendlanes spf` -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli_results() -> dict[str, str | None]:
+    """Every case through ``sendlanes spf DOMAIN --ip --sender --helo`` (in-process): its
+    ``result``, or None when the command gave none (a usage error)."""
+    found: dict[str, str | None] = {}
+    with DictDnsServer.start() as server:
+        for index, zone in enumerate(ZONES):
+            server.set_zone(zone)
+            for case in (c for c in CASES if c.scenario == index):
+                argv = ["spf", case.domain, "--ip", case.host, "--sender", case.sender]
+                argv += ["--helo", case.helo, "--nameserver", server.nameserver]
+                argv += ["--timeout", str(RESOLVER_LIFETIME), "--format", "json"]
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+                    code = main(argv)
+                found[case.id] = (
+                    json.loads(out.getvalue())["result"] if code != EXIT_USAGE else None
+                )
+    return found
+
+
+def test_the_command_gives_the_suites_result_for_every_case(
+    cli_results: dict[str, str | None],
+) -> None:
+    """Malformed sender domains (an empty label, a 64-octet label, a HELO that is one label,
+    an address literal) are result ``none`` (RFC 7208 §4.3), never a usage error."""
+    wrong = {c.id: cli_results[c.id] for c in CASES if cli_results[c.id] not in c.results}
+    assert wrong == {}
+    for case_id in ("emptylabel", "toolonglabel", "helo-not-fqdn", "domain-literal"):
+        assert cli_results[case_id] == "none"
+    assert sum(cli_results[c.id] in c.results for c in CASES) == 203

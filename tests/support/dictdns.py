@@ -32,7 +32,8 @@ list of entries, in order:
 
 * ``{"A": "192.0.2.1"}``, ``{"AAAA": "2001:db8::1"}``, ``{"MX": [10, "mx.example.com"]}``
   (``""`` is the root: a null MX), ``{"PTR": "host.example.com"}``, ``{"CNAME": "x.example"}``
-  (followed for other types, loops stop), any other type as presentation text
+  (followed for other types, loops stop; two CNAME entries are both served, the first
+  followed), any other type as presentation text
   (``{"NS": "ns1.example.com."}``);
 * ``{"TXT": value}`` or ``{"SPF": value}``: *value* a string or a list of strings (one record
   whose strings a client joins with no separator; ``[]`` is served as one empty string), each a
@@ -134,7 +135,9 @@ def _rdata(rdtype_text: str, value: Any) -> dns.rdata.Rdata:
     if rdtype in (dns.rdatatype.PTR, dns.rdatatype.CNAME):
         target = _name(str(value)).to_text()
         return dns.rdata.from_text(dns.rdataclass.IN, rdtype, target)
-    return dns.rdata.from_text(dns.rdataclass.IN, rdtype, str(value), origin=dns.name.root)
+    return dns.rdata.from_text(
+        dns.rdataclass.IN, rdtype, str(value), origin=dns.name.root, relativize=False
+    )
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,7 @@ class _Zone:
                 if isinstance(cnames, _Timeout):
                     return _TIMEOUT
                 if cnames:
-                    answer.append(_rrset(name, cnames))
+                    answer += _rrsets(name, cnames)
                     name = cnames[0].target  # type: ignore[attr-defined]
                     if name in visited:
                         return dns.rcode.NOERROR, answer  # a CNAME loop: stop, no data
@@ -228,8 +231,16 @@ class _Zone:
             if isinstance(records, _Timeout):
                 return _TIMEOUT
             if records:
-                answer.append(_rrset(name, records))
+                answer += _rrsets(name, records)
             return dns.rcode.NOERROR, answer
+
+
+def _rrsets(name: dns.name.Name, records: list[dns.rdata.Rdata]) -> list[dns.rrset.RRset]:
+    """*records* as answer RRsets: one, except that CNAMEs (which dnspython keeps one of
+    per RRset) get one each, so a name with two CNAMEs is served with both."""
+    if records[0].rdtype == dns.rdatatype.CNAME:
+        return [_rrset(name, [record]) for record in records]
+    return [_rrset(name, records)]
 
 
 def _rrset(name: dns.name.Name, records: list[dns.rdata.Rdata]) -> dns.rrset.RRset:

@@ -246,12 +246,14 @@ class KnotServer:
         *,
         update_key: TsigKey | None = None,
         allow_unsigned_updates: bool = False,
+        port: int | None = None,
     ) -> KnotServer:
         """Write ``knot.conf`` and zone files under *tmp_path*/knot and start ``knotd``.
 
         *zones* maps an origin (``acme.example``) to zone-file text. With *update_key*, RFC
         2136 updates signed with that key are allowed on every zone; *allow_unsigned_updates*
-        allows unsigned ones from 127.0.0.1. Skips the test when knotd is not installed.
+        allows unsigned ones from 127.0.0.1. *port* fixes the port (default: a free one).
+        Skips the test when knotd is not installed.
         """
         if knotd_path() is None:
             pytest.skip("Knot DNS is not installed (apt-get install knot): knotd not found")
@@ -276,8 +278,8 @@ class KnotServer:
             server._zone_path(origin).write_text(text)
         # A port can be taken between probing and binding: try a few.
         last_error: Exception | None = None
-        for _ in range(3):
-            server.port = free_port()
+        for _ in range(1 if port is not None else 3):
+            server.port = port if port is not None else free_port()
             try:
                 server._launch()
                 return server
