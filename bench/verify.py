@@ -172,9 +172,12 @@ def latency_table(rows: list[LatencyRow]) -> str:
             f"{row.ours.queries:,} | {row.ours.retries} | {row.ours.timeouts} | {row.waves} | "
             f"{row.floor:.2f} s | {versus} | {theirs} | {ratio} |"
         )
-    notes = {row.theirs.note for row in rows if row.theirs is not None}
-    lines += ["", *(f"checkdmarc: {note}" for note in sorted(notes))]
-    lines += [f"sendlanes: {row.lanes} lanes, {row.delay_ms} ms: {row.ours.note}" for row in rows]
+    lines.append("")
+    for row in rows:
+        where = f"{row.lanes:,} lanes, {row.delay_ms} ms"
+        lines.append(f"sendlanes, {where}: {row.ours.note}")
+        if row.theirs is not None:
+            lines.append(f"checkdmarc, {where}: {row.theirs.note}")
     return "\n".join(lines)
 
 
