@@ -322,6 +322,7 @@ def _exchange(
                 retries=counted.retries,
                 timeouts=counted.timeouts,
                 tcp_fallbacks=counted.tcp_fallbacks,
+                dropped=counted.dropped,
             )
             for ask, (resolver, key) in asks.items():
                 result = results.get(ask, "no answer")
