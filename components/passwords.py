@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 
 from components import tokens
+from sendlanes.config.inputfile import read_input
+from sendlanes.config.yamlpos import YamlSyntaxError, load_with_positions
 from sendlanes.customerio.handoff import set_password_command
+from sendlanes.errors import UsageError
 from sendlanes.plan.model import Plan
 
 _CONFIG_KEY = f"{tokens.CONFIG_NAMESPACE}:{tokens.CONFIG_SMTP_PASSWORDS}"
-# libyaml when present: a stack file with thousands of lanes parses in milliseconds.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def password_keys_in(stack_file: Path) -> frozenset[str] | None:
@@ -31,8 +31,9 @@ def password_keys_in(stack_file: Path) -> frozenset[str] | None:
     elsewhere, such as a Pulumi ESC environment, and which lanes have one is unknown).
     """
     try:
-        document = yaml.load(stack_file.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        # The bounded loader: an alias bomb in the file must not hang the program.
+        document, _ = load_with_positions(read_input(stack_file, "stack config"))
+    except (UsageError, YamlSyntaxError):
         return None
     config = document.get("config") if isinstance(document, dict) else None
     secrets = config.get(_CONFIG_KEY) if isinstance(config, dict) else None

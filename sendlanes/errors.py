@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -25,3 +25,26 @@ class UsageError(Exception):
 
     def lines(self) -> list[str]:
         return list(self.problems)
+
+
+#: Problems shown before the rest are summed up in one line: 1,000 broken lanes should not
+#: bury the first mistake under 4,000 lines.
+MAX_PROBLEMS_SHOWN = 50
+#: The longest stretch of a value an error message quotes (a 10 MB value is never echoed).
+MAX_QUOTED_CHARS = 60
+
+
+def quoted(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
+    """``repr(value)`` cut to about *limit* characters, saying how long the whole was."""
+    if isinstance(value, str | bytes) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def capped(problems: Sequence[str], limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
+    """The first *limit* problems, then one line counting the rest."""
+    if len(problems) <= limit:
+        return list(problems)
+    rest = len(problems) - limit
+    return [*problems[:limit], f"… and {rest:,} more problem{'s' if rest != 1 else ''}"]

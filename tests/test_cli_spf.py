@@ -23,6 +23,7 @@ ZONE: dict[str, list[Any]] = {
     "two.example.com": [{"TXT": "v=spf1 -all"}, {"TXT": "v=spf1 +all"}],
     "plain.example.com": [{"TXT": "site-verification=abc"}],
     "slow.example.com": ["TIMEOUT"],
+    "xn--bcher-kva.test": [{"TXT": "v=spf1 ip4:192.0.2.7 -all"}],
     "over.example.com": [{"TXT": "v=spf1" + " a" * 11 + " -all"}, {"A": "192.0.2.1"}],
 }
 
@@ -154,11 +155,24 @@ def test_bad_usage_exits_2_with_a_message_from_the_console_script(
     assert result.stdout == ""
 
 
+def test_a_unicode_domain_is_asked_for_by_its_a_labels(
+    dns_server: DictDnsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = in_process(
+        dns_server, capsys, "B\N{LATIN SMALL LETTER U WITH DIAERESIS}cher.test", "--format", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    assert document(result)["domain"] == "xn--bcher-kva.test"
+    assert document(result)["record"] == "v=spf1 ip4:192.0.2.7 -all"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["example.com", "--ip", "192.0.2.300"], "not an IPv4 or IPv6 address"),
         (["  "], "DOMAIN is empty"),
+        (["xn--zz.example"], "label 'xn--zz' is an invalid A-label"),
+        (["\N{GRINNING FACE}.example"], "is not IDNA 2008"),
         (["example.com", "--timeout", "0"], "--timeout: '0': must be more than 0 seconds"),
         (["example.com", "--nameserver", "127.0.0.1:99999"], "--nameserver"),
     ],

@@ -133,6 +133,10 @@ def _postmark_promos_on_transactional_host(d: Document) -> None:
     promos["smtp"] = {"host": "smtp.postmarkapp.com", "port": 587, "username": "tok-2"}
 
 
+def _tracking_on_return_path(d: Document) -> None:
+    d["config"]["sendlanes:brands"][0]["customerio"]["trackingHost"] = "em5945.mail"
+
+
 DKIM_RECORD = "20261101pm._domainkey.receipts.acme.example"
 
 CASES: dict[str, tuple[Callable[[Document], None] | None, Any, Expected]] = {
@@ -186,6 +190,11 @@ CASES: dict[str, tuple[Callable[[Document], None] | None, Any, Expected]] = {
             ("new-lane-has-warmup", "advisory", "acme", "alerts", None),
             ("new-lane-has-warmup", "advisory", "acme", "digest", None),
         ],
+    ),
+    "tracking-on-return-path": (
+        _tracking_on_return_path,
+        None,
+        [("cname-stands-alone", "mandatory", "acme", None, "em5945.mail.acme.example")],
     ),
     "port-25": (_port_25, None, [("smtp-port-allowed", "mandatory", "acme", "receipts", None)]),
     "no-tls": (_no_tls, None, [("smtp-tls-required", "mandatory", "acme", "revenue", None)]),

@@ -63,6 +63,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ProgramRun]:
     broken_dir = _stack_dir(root / "broken", broken)
     no_brands = {"config": {"sendlanes:categories": {"restock_alert": "lifecycle"}}}
     no_brands_dir = _stack_dir(root / "no-brands", no_brands)
+    bad_date_dir = root / "bad-date"
+    bad_date_dir.mkdir()
+    prod_text = PROD.read_text(encoding="utf-8")
+    assert "start: 2026-12-01" in prod_text
+    (bad_date_dir / "Pulumi.prod.yaml").write_text(
+        prod_text.replace("start: 2026-12-01", "start: 2026-11-31"), encoding="utf-8"
+    )
 
     def request(directory: Path, passwords: dict[str, str] | None = None) -> ProgramRequest:
         config = ProgramConfig.from_stack_file(directory / "Pulumi.prod.yaml", passwords)
@@ -73,17 +80,19 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ProgramRun]:
         request(passwords_dir, PASSWORDS),
         request(broken_dir),
         request(no_brands_dir),
+        request(bad_date_dir),
     ]
     with ThreadPoolExecutor(2) as pool:
         # The repeat runs in its own interpreter: another hash seed, a cold import state.
         repeat = pool.submit(run_program, request(passwords_dir, PASSWORDS))
-        prod, passwords, broken_run, no_brands_run = run_programs(batch)
+        prod, passwords, broken_run, no_brands_run, bad_date_run = run_programs(batch)
         return {
             "prod": prod,
             "passwords": passwords,
             "repeat": repeat.result(),
             "broken": broken_run,
             "no-brands": no_brands_run,
+            "bad-date": bad_date_run,
         }
 
 
@@ -279,6 +288,16 @@ def test_config_error_stops_the_program_with_every_problem_and_registers_nothing
     assert "(got 'submission')" in lines[1]
     assert "brands[0].lanes[1].kind:" in lines[2] and "(got 'bulk')" in lines[2]
     assert run.outputs == {}
+
+
+def test_an_impossible_date_is_a_config_error_at_its_line(runs: dict[str, ProgramRun]) -> None:
+    run = runs["bad-date"]
+    assert run.resources == ()
+    assert run.error is not None and run.traceback is None
+    line = next(n for n, text in enumerate(PROD.read_text().splitlines(), 1) if "start:" in text)
+    assert (
+        f"Pulumi.prod.yaml:{line}: brands[0].lanes[1].warmup.start: not a valid date" in run.error
+    )
 
 
 def test_missing_brands_is_a_config_error_naming_the_key(runs: dict[str, ProgramRun]) -> None:

@@ -75,7 +75,7 @@ def test_the_data_is_plain_and_merged() -> None:
     data, _ = load_with_positions(DOCUMENT)
     promos = data["config"]["sendlanes:brands"][0]["lanes"][1]
     assert promos["smtp"] == {"port": 2525, "host": "smtp.example.com"}
-    assert data["config"][7] == "seven" and data["config"]["quoted key"] is True
+    assert data["config"]["7"] == "seven" and data["config"]["quoted key"] is True
 
 
 def test_an_empty_document_has_no_lines() -> None:
@@ -114,20 +114,36 @@ def test_a_duplicate_inside_a_merged_mapping_written_in_place_is_reported() -> N
     assert "duplicate key 'x'" in raised.value.message
 
 
-def test_keys_equal_as_values_are_duplicates_as_in_a_python_mapping() -> None:
-    # 1 and true are one dict key; writing both would silently drop one value.
+def test_keys_are_the_text_written_so_1_and_true_are_two_keys() -> None:
+    # As values, 1 and True are one dict key; as config keys they are two names.
+    data, _ = load_with_positions("m:\n  1: a\n  true: b\n  ~: c\n  2.5: d\n")
+    assert data == {"m": {"1": "a", "true": "b", "~": "c", "2.5": "d"}}
+
+
+def test_a_key_written_twice_is_reported_as_written() -> None:
     with pytest.raises(YamlSyntaxError) as raised:
-        load_with_positions("m:\n  1: a\n  true: b\n")
-    assert raised.value.line == 3 and "duplicate key True" in raised.value.message
+        load_with_positions("m:\n  1: a\n  true: b\n  1: c\n")
+    assert raised.value.line == 4 and "duplicate key '1'" in raised.value.message
 
 
-# Documents without duplicate keys load exactly as PyYAML's safe loader loads them.
+def test_dates_stay_text() -> None:
+    data, _ = load_with_positions("start: 2026-12-01\nbad: 2026-11-31\nat: 2026-12-01T10:00:00Z\n")
+    assert data == {"start": "2026-12-01", "bad": "2026-11-31", "at": "2026-12-01T10:00:00Z"}
+
+
+def test_an_explicit_timestamp_that_is_no_date_is_reported_at_its_line() -> None:
+    with pytest.raises(YamlSyntaxError) as raised:
+        load_with_positions("a: 1\nb: !!timestamp 2026-11-31\n")
+    assert (raised.value.line, raised.value.column) == (2, 4)
+    assert "not a valid date" in raised.value.message
+
+
+# Documents without duplicate keys, dates or non-text keys load exactly as PyYAML's safe
+# loader loads them.
 SAFE_LOAD_CASES = [
-    DOCUMENT,
-    "= : value key\nplain: [1, two, 3.5, null, true, 2026-12-01, '007', 0o7, 010]\n",
+    "= : value key\nplain: [1, two, 3.5, null, true, '007', 0o7, 010]\n",
     "base: &b {a: 1, b: [x, y]}\nlist: [*b, *b]\nover: {<<: *b, b: z}\n",
     "m: {<<: [{a: 1}, {a: 2, c: 3}], d: {e: {f: [g, {h: i}]}}}\n",
-    "keys: {1: one, 2.5: two, ~: none, false: no}\n",
     "text: |\n  line one\n  line two\nfolded: >\n  a\n  b\n",
     "tagged: !!str 123\nset: !!set {a, b}\nbinary: !!binary aGk=\n",
     "",

@@ -51,12 +51,15 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so `sendlanes --help` and other commands do not pay for pydantic.
     from sendlanes.collector import collector_paused
     from sendlanes.plan.build import build_plan
+    from sendlanes.plan.zone import refuse_cname_collisions
 
     # Everything this command builds stays alive until it exits; the cyclic collector would
     # only re-scan it (a third of the run time for a 3,000-lane stack), and it is frozen
     # before the collector resumes.
     with collector_paused(settle=True):
-        return _show(build_plan(load_stack(args), today=args.date), args)
+        plan = build_plan(load_stack(args), today=args.date)
+        refuse_cname_collisions(plan)  # a zone no DNS server would load: exit 2
+        return _show(plan, args)
 
 
 def _show(plan: Plan, args: argparse.Namespace) -> int:

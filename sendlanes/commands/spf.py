@@ -71,13 +71,20 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here so `sendlanes --help` and other commands do not pay for dnspython.
     from sendlanes.auth.spf import analyze_spf, check_host
-    from sendlanes.auth.spf_names import without_final_dot
+    from sendlanes.auth.spf_names import domain_problem, without_final_dot
+    from sendlanes.lanes.hostnames import a_labels
 
     domain = without_final_dot(args.domain.strip())
     if not domain:
         raise UsageError("DOMAIN is empty: name the domain whose SPF record to check")
     # A malformed DOMAIN (an empty label, a label over 63 octets, one label, an address
     # literal) is no usage error: check_host() and the analysis say "none" (RFC 7208 §4.3).
+    if domain_problem(domain) is None:
+        try:
+            # A-labels on the wire: `bücher.test` asks for xn--bcher-kva.test (UTS 46).
+            domain = ".".join(a_labels(domain, allow_underscore=True))
+        except ValueError as error:
+            raise UsageError(f"DOMAIN is not a domain name: {error}") from None
     _check_options(args)
     resolver = _resolver(args)
     analysis = analyze_spf(domain, resolver)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sendlanes.config.schema import BrandConfig, LaneConfig, StackConfig
+from sendlanes.errors import quoted
 from sendlanes.lanes.catalog import BUILTIN_CATEGORIES, Catalog, LaneKind
-from sendlanes.lanes.fields import MAX_NAME_OCTETS
+from sendlanes.lanes.hostnames import MAX_NAME_OCTETS
 from sendlanes.providers import PROVIDERS
 from sendlanes.providers.base import LaneContext
 
@@ -76,7 +77,7 @@ def raw_problems(data: dict[str, Any]) -> Iterator[Problem]:
     yield from _duplicates(fqdns, "lane FQDN")
     passwords = data.get("smtpPasswords")
     for key in sorted(set(passwords or ()) - lane_keys):
-        yield Problem(("smtpPasswords", key), f"no lane {key!r} in sendlanes:brands")
+        yield Problem(("smtpPasswords", key), f"no lane {quoted(key)} in sendlanes:brands")
 
 
 def _user_categories(data: dict[str, Any]) -> dict[str, LaneKind]:
@@ -154,5 +155,5 @@ def _duplicates(items: Sequence[tuple[Path_, str | None]], what: str) -> Iterato
     for path, value in items:
         if value is not None and counts[value] > 1:
             if value in seen:
-                yield Problem(path, f"duplicate {what} {value!r}")
+                yield Problem(path, f"duplicate {what} {quoted(value)}")
             seen.add(value)

@@ -15,9 +15,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sendlanes.config.checks import Path_, Problem, raw_problems, typed_problems
+from sendlanes.config.inputfile import read_input
 from sendlanes.config.schema import StackConfig
 from sendlanes.config.yamlpos import Positions, YamlSyntaxError, load_with_positions
-from sendlanes.errors import UsageError
+from sendlanes.errors import UsageError, capped, quoted
 
 NAMESPACE = "sendlanes"
 KEY_BRANDS = f"{NAMESPACE}:brands"
@@ -63,29 +64,16 @@ class _Report:
             line = self.line_of(problem.path)
             where = f"{self.source}:{line}" if line is not None else self.source
             field = display_path(problem.path)
-            lines.append(
+            line_text = (
                 f"{where}: {field}: {problem.message}" if field else f"{where}: {problem.message}"
             )
-        raise UsageError(lines)
+            lines.append(line_text if len(line_text) <= _MAX_LINE else line_text[:_MAX_LINE] + "…")
+        raise UsageError(capped(lines))
 
 
 def load_stack_config(path: Path | str) -> StackConfig:
     """Read and validate *path*; raise :class:`UsageError` listing every problem."""
-    file = Path(path)
-    source = str(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{source}: no such stack config file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{source}: is a directory, not a stack config file") from None
-    except UnicodeDecodeError as error:
-        raise UsageError(
-            f"{source}: not UTF-8 text ({error.reason} at byte {error.start})"
-        ) from None
-    except OSError as error:
-        raise UsageError(f"{source}: cannot read ({error.strerror})") from None
-    return parse_stack_config(text, source)
+    return parse_stack_config(read_input(path, "stack config"), str(path))
 
 
 def parse_stack_config(text: str, source: str = "<config>") -> StackConfig:
@@ -93,12 +81,26 @@ def parse_stack_config(text: str, source: str = "<config>") -> StackConfig:
     try:
         document, positions = load_with_positions(text)
     except YamlSyntaxError as error:
-        where = f"{source}:{error.line}" if error.line is not None else source
-        raise UsageError(f"{where}: {error.message}") from None
+        raise UsageError(f"{error.where(source)}: {error.message}") from None
     report = _Report(source, positions, {})
     data = _extract(document, report)
     report.raise_if_any()
     return _validate(data, report)
+
+
+def field_locations(source: str, paths: Iterable[Path_]) -> dict[Path_, str]:
+    """``FILE:LINE`` of each config path of the stack file *source*, read again (only a
+    config that failed a later check asks); ``FILE`` alone where no line is known."""
+    try:
+        _, positions = load_with_positions(read_input(source, "stack config"))
+    except (UsageError, YamlSyntaxError):
+        positions = Positions()  # the config came from elsewhere (a text, the engine)
+    report = _Report(source, positions, {f: ("config", k) for k, f in KNOWN_KEYS.items()})
+    located = {}
+    for path in paths:
+        line = report.line_of(path)
+        located[path] = f"{source}:{line}" if line is not None else source
+    return located
 
 
 def stack_config_from_values(
@@ -118,9 +120,9 @@ def stack_config_from_values(
     if stack_file is not None:
         source = str(stack_file)
         try:
-            _, positions = load_with_positions(stack_file.read_text(encoding="utf-8"))
+            _, positions = load_with_positions(read_input(stack_file, "stack config"))
             file_paths = {field: ("config", key) for key, field in KNOWN_KEYS.items()}
-        except (OSError, UnicodeDecodeError, YamlSyntaxError):
+        except (UsageError, YamlSyntaxError):
             positions = Positions()  # values may come from elsewhere (ESC, --config)
     report = _Report(source, positions, file_paths)
     data: dict[str, Any] = {"brands": brands, "smtpPasswords": sorted(password_keys)}
@@ -198,6 +200,8 @@ def _secret_keys(value: Any, report: _Report) -> Iterator[str]:
             )
 
 
+#: A problem line longer than this is cut: a message should never carry a whole value.
+_MAX_LINE = 400
 _FIELD_ALIASES: set[str] = set()
 
 
@@ -236,10 +240,14 @@ def _pydantic_problems(error: ValidationError) -> Iterator[Problem]:
         message = str(item["msg"]).removeprefix("Value error, ")
         if kind == "missing":
             message = "required, but missing"
-        elif kind not in ("value_error", "assertion_error") and _is_scalar(item.get("input")):
-            message = f"{message} (got {item['input']!r})"
+        elif kind.startswith(("date_", "datetime_")):
+            message = "not a valid date (YYYY-MM-DD)"
+        if kind not in ("value_error", "assertion_error", "missing") and _is_scalar(
+            item.get("input")
+        ):
+            message = f"{message} (got {quoted(item['input'])})"
         yield Problem(path, message)
 
 
 def _is_scalar(value: object) -> bool:
-    return isinstance(value, str | int | float | bool) and len(repr(value)) <= 80
+    return isinstance(value, str | int | float | bool)

@@ -16,14 +16,15 @@ from pydantic import AfterValidator, BeforeValidator, Field, create_model, model
 
 from sendlanes.auth.dmarc_record import DmarcParseError, parse_report_uri
 from sendlanes.auth.dmarc_record import Policy as DmarcPolicy
+from sendlanes.errors import quoted
 from sendlanes.lanes.catalog import LaneKind
 from sendlanes.lanes.fields import (
     IMPLICIT_TLS_PORTS,
     ConfigModel,
     Domain,
-    Hostname,
     Label,
     Port,
+    ServerHost,
     TlsMode,
     Ttl,
 )
@@ -70,21 +71,21 @@ def _report_uri(value: str) -> str:
     try:
         uri = parse_report_uri(value)
     except DmarcParseError as error:
-        raise ValueError(f"{value!r} is not a DMARC report URI: {error}") from None
+        raise ValueError(f"{quoted(value)} is not a DMARC report URI: {error}") from None
     if uri.scheme != "mailto" or uri.domain is None:
         raise ValueError(
-            f"{value!r} is not a DMARC report URI: use mailto:address@domain (RFC 9989 §4.8)"
+            f"{quoted(value)} is not a DMARC report URI: use mailto:address@domain (RFC 9989 §4.8)"
         )
     if "." not in uri.domain.rstrip("."):
-        raise ValueError(f"{value!r}: the address's domain must be fully qualified")
+        raise ValueError(f"{quoted(value)}: the address's domain must be fully qualified")
     return value
 
 
 def _name(value: str) -> str:
     if not _NAME.match(value):
         raise ValueError(
-            f"{value!r}: use lower-case letters, digits and inner hyphens (it becomes part of "
-            "resource names)"
+            f"{quoted(value)}: use lower-case letters, digits and inner hyphens "
+            "(it becomes part of resource names)"
         )
     return value
 
@@ -118,7 +119,7 @@ class DmarcConfig(ConfigModel):
 
 
 class SmtpConfig(ConfigModel):
-    host: Hostname | None = None
+    host: ServerHost | None = None
     port: Port = 587
     tls: TlsMode | None = None
     username: Annotated[str, Field(min_length=1, max_length=256)] | None = None
@@ -189,15 +190,15 @@ class _LaneBase(ConfigModel):
         preset = PROVIDERS.get(self.provider)
         if preset is None:
             known = ", ".join(sorted(PROVIDERS))
-            raise ValueError(f"unknown provider {self.provider!r} (known: {known})")
+            raise ValueError(f"unknown provider {quoted(self.provider)} (known: {known})")
         for field_name, other in _OTHER_BLOCKS[preset.name]:
             if getattr(self, field_name) is not None:
                 raise ValueError(
                     f"block {other.block!r} belongs to provider {other.name!r}, "
-                    f"but this lane uses {self.provider!r}"
+                    f"but this lane uses {quoted(self.provider)}"
                 )
         if preset.block_required and getattr(self, _block_field(preset.block)) is None:
-            raise ValueError(f"provider {self.provider!r} needs a {preset.block!r} block")
+            raise ValueError(f"provider {quoted(self.provider)} needs a {preset.block!r} block")
         return self
 
     def provider_settings(self) -> ConfigModel:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sendlanes.collector import collector_paused
+from sendlanes.config.inputfile import first_unprintable
+from sendlanes.errors import MAX_QUOTED_CHARS, quoted
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,29 @@ def _child(node: yaml.Node, part: str | int) -> tuple[int, yaml.Node] | None:
 
 
 class YamlSyntaxError(Exception):
-    def __init__(self, line: int | None, message: str) -> None:
+    """The text is not a usable document; *line* and *column* are 1-based where known."""
+
+    def __init__(self, line: int | None, message: str, column: int | None = None) -> None:
         self.line = line
+        self.column = column
         self.message = message
         super().__init__(message)
+
+    def where(self, source: str) -> str:
+        """``FILE:LINE:COLUMN``, ``FILE:LINE`` or ``FILE``: as much as is known."""
+        if self.line is None:
+            return source
+        return f"{source}:{self.line}" + (f":{self.column}" if self.column is not None else "")
+
+
+#: Deeper than any config needs; far below where the parser's C recursion would overflow.
+MAX_DEPTH = 100
+#: Values a document may expand to once aliases are followed: a 1,000-brand stack holds about
+#: 130,000. A "billion laughs" file (``&a [*b, *b, ...]`` nested) is refused here, before
+#: anything is built.
+MAX_VALUES = 2_000_000
+#: Characters of scalar text a document may expand to (an alias to a long string, repeated).
+MAX_EXPANDED_CHARS = 64 * 1024 * 1024
 
 
 # libyaml's parser (PyYAML's C extension) builds the node tree several times faster than the
@@ -91,9 +112,25 @@ class _PositionLoader(_BaseLoader):
         if kind is yaml.ScalarNode and implicit[0]:
             tag = self._plain_tags.get(value)
             if tag is None:
-                tag = self._plain_tags[value] = _resolve_tag(self, kind, value, implicit)
+                tag = self._plain_tags[value] = _plain_tag(self, kind, value, implicit)
             return tag
         return _resolve_tag(self, kind, value, implicit)
+
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+def _next_event(loader: Any) -> Any:
+    """The parser's next event, or None at the end (PyYAML's stubs leave it untyped)."""
+    return loader.get_event()
+
+
+def _plain_tag(loader: Any, kind: Any, value: str, implicit: Any) -> str:
+    # Dates stay text: only a field that wants a date parses one (and can then say which
+    # field holds an impossible date such as 2026-11-31), and a lane named 2026-11-31 is a
+    # name like any other.
+    tag = _resolve_tag(loader, kind, value, implicit)
+    return _STR_TAG if tag == _TIMESTAMP_TAG else tag
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -130,14 +167,28 @@ def _build(loader: _PositionLoader, node: yaml.Node) -> Any:
                 and _own_duplicate(loader, node, merged, index, key)
             ):
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                    None, None, f"duplicate key {quoted(key)}", key_node.start_mark
                 )
             mapping[key] = (
                 value_node.value if value_node.tag == _STR_TAG else _build(loader, value_node)
             )
         return mapping
-    # Other scalars (int, bool, null, dates) and explicitly tagged nodes.
-    return loader.construct_object(node, deep=True)
+    # Other scalars (int, bool, null) and explicitly tagged nodes.
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except Exception as error:
+        # An explicit !!timestamp that is no date (ValueError, AttributeError), an empty
+        # !!int (IndexError), an integer of 5,000 digits (ValueError), ...
+        what = "not a valid date" if node.tag == _TIMESTAMP_TAG else "cannot read this value"
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{what} ({_tag_name(node.tag)}: {error})", node.start_mark
+        ) from None
+
+
+def _tag_name(tag: str) -> str:
+    return tag.rsplit(":", 1)[-1]
 
 
 def _own_duplicate(
@@ -148,16 +199,15 @@ def _own_duplicate(
     return merged == 0 or any(_key(loader, k) == key for k, _ in node.value[merged:index])
 
 
-def _key(loader: _PositionLoader, node: yaml.Node) -> Any:
-    """A mapping key other than a plain string: a scalar of another type (``1``, ``true``)."""
-    if node.tag == _STR_TAG:
-        return node.value
-    key = loader.construct_object(node, deep=True)
-    if not isinstance(key, str | int | float | bool) and key is not None:
-        raise yaml.constructor.ConstructorError(
-            None, None, "mapping keys must be plain scalars", node.start_mark
-        )
-    return key
+def _key(loader: _PositionLoader, node: yaml.Node) -> str:
+    """A mapping key, as written: every key in a config file is a name, so ``1:`` is the key
+    ``"1"`` and ``true:`` the key ``"true"`` (not the number 1 and the boolean True, which a
+    dict holds as one key)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag != _MERGE_TAG:
+        return str(node.value)
+    raise yaml.constructor.ConstructorError(
+        None, None, "mapping keys must be plain scalars", node.start_mark
+    )
 
 
 def _flatten(loader: _PositionLoader, node: yaml.MappingNode) -> int:
@@ -184,9 +234,86 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> Any:
 _PositionLoader.add_constructor(_MAP_TAG, _construct_mapping)
 
 
-def load_with_positions(text: str) -> tuple[Any, Positions]:
-    """Parse *text* as one YAML document; raise :class:`YamlSyntaxError` with its line."""
+def _check_structure(text: str) -> None:
+    """Refuse, from the parser's events alone, a document nested deeper than
+    :data:`MAX_DEPTH` or expanding (through aliases) past :data:`MAX_VALUES` values or
+    :data:`MAX_EXPANDED_CHARS` characters, and an alias inside its own anchor.
+
+    Runs before the node tree is built: libyaml's composer recurses in C and would crash on
+    100,000 ``[``; building an alias bomb would exhaust memory. Each anchor's expanded size
+    is counted once, so the work is linear in the text.
+    """
+    # One frame per open collection: [anchor, values, characters]. Limits are checked when
+    # a collection closes and at each alias: values written out in full are bounded by the
+    # file's size already.
+    frames: list[list[Any]] = [[None, 0, 0]]
+    top = frames[-1]
+    sizes: dict[str, tuple[int, int]] = {}
+    open_anchors: set[str] = set()
+    scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+    starts = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    loader = _BaseLoader(text)
     try:
+        while (event := _next_event(loader)) is not None:
+            kind = type(event)
+            if kind is scalar:
+                top[1] += 1
+                top[2] += len(event.value)
+                if event.anchor is not None:
+                    sizes[event.anchor] = (1, len(event.value))
+                continue
+            if kind in starts:
+                if len(frames) > MAX_DEPTH:
+                    raise _structure_error(event, f"nested more than {MAX_DEPTH} levels deep")
+                top = [event.anchor, 1, 0]
+                frames.append(top)
+                if event.anchor is not None:
+                    open_anchors.add(event.anchor)
+                continue
+            if kind is alias:
+                if event.anchor in open_anchors:
+                    raise _structure_error(event, f"alias *{event.anchor} refers to itself")
+                values, chars = sizes.get(event.anchor, (1, 0))
+            elif kind in ends:
+                anchor, values, chars = frames.pop()
+                if anchor is not None:
+                    sizes[anchor] = (values, chars)
+                    open_anchors.discard(anchor)
+                top = frames[-1]
+            else:
+                continue
+            top[1] += values
+            top[2] += chars
+            if top[1] > MAX_VALUES or top[2] > MAX_EXPANDED_CHARS:
+                raise _structure_error(
+                    event,
+                    f"expands to more than {MAX_VALUES:,} values or {MAX_EXPANDED_CHARS:,} "
+                    "characters (aliases repeating aliases?)",
+                )
+    finally:
+        loader.dispose()
+
+
+def _structure_error(event: Any, message: str) -> YamlSyntaxError:
+    mark = event.start_mark
+    return YamlSyntaxError(mark.line + 1, message, mark.column + 1)
+
+
+def load_with_positions(text: str, syntax: str = "YAML") -> tuple[Any, Positions]:
+    """Parse *text* as one YAML document, within bounds of size, depth and alias expansion.
+
+    *syntax* names the format in messages ("YAML", or "JSON" for a JSON file read as the YAML
+    it also is).
+
+    :raises YamlSyntaxError: with the line (and column where known) of the problem.
+    """
+    unprintable = first_unprintable(text)
+    if unprintable is not None:
+        at_line, at_column, problem = unprintable
+        raise YamlSyntaxError(at_line, problem, at_column)
+    try:
+        _check_structure(text)
         loader = _PositionLoader(text)
         try:
             with collector_paused():
@@ -199,10 +326,17 @@ def load_with_positions(text: str) -> tuple[Any, Positions]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = error.problem or error.context or "invalid YAML"
-        raise YamlSyntaxError(line, f"YAML syntax error: {problem}") from error
+        column = mark.column + 1 if mark is not None else None
+        problem = quoted_problem(error.problem or error.context or f"invalid {syntax}")
+        raise YamlSyntaxError(line, f"{syntax} syntax error: {problem}", column) from None
     except yaml.YAMLError as error:
-        raise YamlSyntaxError(None, f"YAML error: {error}") from error
-    except RecursionError as error:
-        raise YamlSyntaxError(None, "YAML nesting is too deep") from error
+        raise YamlSyntaxError(None, f"{syntax} error: {quoted_problem(str(error))}") from None
+    except RecursionError:
+        raise YamlSyntaxError(None, f"{syntax} nesting is too deep") from None
     return data, Positions(node)
+
+
+def quoted_problem(problem: str) -> str:
+    """A parser's message cut to a readable length (it may quote the offending text)."""
+    limit = 4 * MAX_QUOTED_CHARS
+    return problem if len(problem) <= limit else problem[:limit] + "…"

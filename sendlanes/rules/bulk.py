@@ -6,6 +6,7 @@ import datetime
 import itertools
 from collections.abc import Iterator
 
+from sendlanes.errors import quoted
 from sendlanes.lanes.catalog import LaneKind
 from sendlanes.rules.facts import Fact, LaneFacts
 from sendlanes.rules.model import Level, OptionSpec, Rule, RuleOptions, Scope, Violation
@@ -62,11 +63,11 @@ def check_warmup_valid(lane: LaneFacts, options: RuleOptions) -> Iterator[Violat
 
 def parse_lane_keys(value: object) -> tuple[str, ...]:
     if not isinstance(value, list | tuple):
-        raise ValueError(f"must be a list of 'brand/lane' names, got {value!r}")
+        raise ValueError(f"must be a list of 'brand/lane' names, got {quoted(value)}")
     keys = []
     for item in value:
         if not isinstance(item, str) or item.count("/") != 1 or not all(item.split("/")):
-            raise ValueError(f"{item!r} is not a lane name of the form 'brand/lane'")
+            raise ValueError(f"{quoted(item)} is not a lane name of the form 'brand/lane'")
         keys.append(item)
     return tuple(keys)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sendlanes.auth.dmarc_parse import DmarcAnalysis, is_dmarc_record
+
 # The parser module, not the sendlanes.auth.dmarc facade: the facade also loads DNS discovery
 # (dnspython), which lint never needs and which costs a third of a second at start-up.
-from sendlanes.auth.dmarc_parse import DmarcAnalysis, is_dmarc_record
+from sendlanes.errors import quoted
 from sendlanes.rules.facts import Fact, LaneFacts, RecordFacts, StackFacts
 from sendlanes.rules.model import Level, OptionSpec, Rule, RuleOptions, Scope, Violation
 
@@ -91,11 +93,11 @@ def _covers(domain: str, parent: str) -> bool:
 def parse_domains(value: object) -> tuple[str, ...]:
     """A list of domain names (external report destinations known to authorize reports)."""
     if not isinstance(value, list | tuple):
-        raise ValueError(f"must be a list of domain names, got {value!r}")
+        raise ValueError(f"must be a list of domain names, got {quoted(value)}")
     domains = []
     for item in value:
         if not isinstance(item, str) or "." not in item.strip(". ") or " " in item.strip():
-            raise ValueError(f"{item!r} is not a domain name")
+            raise ValueError(f"{quoted(item)} is not a domain name")
         domains.append(item.strip().rstrip(".").lower())
     return tuple(domains)
 

@@ -15,13 +15,15 @@ Every problem is reported at once as ``FILE:LINE: key: what is wrong`` (exit cod
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sendlanes.config.inputfile import first_unprintable, read_input
 from sendlanes.config.yamlpos import Positions, YamlSyntaxError, load_with_positions
-from sendlanes.errors import UsageError
+from sendlanes.errors import MAX_QUOTED_CHARS, UsageError, capped, quoted
 from sendlanes.rules.model import Level, Rule
 
 ALL_RULES_KEY = "all"
@@ -61,7 +63,7 @@ def parse_level(value: object) -> Level:
             pass
         if value.strip().lower() == "remediate":
             raise ValueError("'remediate' is not supported: no sendlanes rule rewrites resources")
-    raise ValueError(f"{value!r} is not a level (use one of: {_LEVELS})")
+    raise ValueError(f"{quoted(value)} is not a level (use one of: {_LEVELS})")
 
 
 def parse_rule_options(rule: Rule, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -76,7 +78,7 @@ def parse_rule_options(rule: Rule, values: Mapping[str, Any]) -> tuple[dict[str,
         spec = specs.get(name)
         if spec is None:
             known = ", ".join(specs) or "none"
-            problems.append(f"{name}: {rule.id} has no option {name!r} (options: {known})")
+            problems.append(f"{name}: {rule.id} has no option {quoted(name)} (options: {known})")
             continue
         try:
             options[name] = spec.parse(value)
@@ -101,7 +103,7 @@ def parse_policy_config(
     def report(path: Sequence[str], message: str) -> None:
         line = where.line_of(tuple(path))
         location = f"{source}:{line}" if line is not None else source
-        key = ".".join(path)
+        key = _cut(".".join(path))
         problems.append(f"{location}: {key}: {message}" if key else f"{location}: {message}")
 
     if document is None:
@@ -145,7 +147,7 @@ def parse_policy_config(
             report([name, option], message)
         options[name] = {k: v for k, v in parsed.items() if k in settings}
     if problems:
-        raise PolicyConfigError(problems)
+        raise PolicyConfigError(capped(problems))
     return PolicyConfig(levels, all_rules, options)
 
 
@@ -156,14 +158,44 @@ def load_policy_config(path: Path | str, rules: Sequence[Rule]) -> PolicyConfig:
     """
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyConfigError(f"{source}: no such policy config file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PolicyConfigError(f"{source}: cannot read the policy config ({error})") from None
-    try:
-        document, positions = load_with_positions(text)
-    except YamlSyntaxError as error:
-        where = f"{source}:{error.line}" if error.line is not None else source
-        raise PolicyConfigError(f"{where}: {error.message}") from None
+        text = read_input(path, "policy config")
+    except UsageError as error:
+        raise PolicyConfigError(error.lines()) from None
+    if Path(path).suffix.lower() == ".json":
+        document, positions = _load_json(text, source)
+    else:
+        try:
+            document, positions = load_with_positions(text)
+        except YamlSyntaxError as error:
+            raise PolicyConfigError(f"{error.where(source)}: {error.message}") from None
     return parse_policy_config(document, rules, source, positions)
+
+
+def _load_json(text: str, source: str) -> tuple[object, Positions]:
+    """A JSON policy config, with JSON's own errors; lines come from reading it as the YAML
+    it also is (JSON is YAML's flow style), and are left out where that reading fails."""
+    unprintable = first_unprintable(text)
+    if unprintable is not None:
+        line, column, problem = unprintable
+        raise PolicyConfigError(f"{source}:{line}:{column}: {problem}")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PolicyConfigError(
+            f"{source}:{error.lineno}:{error.colno}: JSON syntax error: {error.msg}"
+        ) from None
+    except RecursionError:
+        raise PolicyConfigError(f"{source}: JSON nesting is too deep") from None
+    except ValueError as error:  # an integer of thousands of digits
+        raise PolicyConfigError(f"{source}: cannot read this JSON ({quoted(str(error))})") from None
+    try:
+        _, positions = load_with_positions(text, "JSON")
+    except YamlSyntaxError:
+        positions = Positions()
+    return document, positions
+
+
+def _cut(key: str) -> str:
+    """A key as shown in a message: a 10 MB key is not echoed."""
+    limit = 2 * MAX_QUOTED_CHARS
+    return key if len(key) <= limit else f"{key[:limit]}… ({len(key):,} characters)"

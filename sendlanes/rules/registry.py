@@ -14,6 +14,7 @@ from sendlanes.rules import (
     separation,
     spf,
     transport,
+    zone,
 )
 from sendlanes.rules.model import Rule
 
@@ -31,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     *dkim.RULES,
     *dmarc.RULES,
     *proxying.RULES,
+    *zone.RULES,
     *bulk.RULES,
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sendlanes.errors import quoted
 from sendlanes.rules.facts import Fact, LaneFacts
 from sendlanes.rules.model import Level, OptionSpec, Rule, RuleOptions, Scope, Violation
 
@@ -19,14 +20,14 @@ def parse_ports(value: object) -> tuple[int, ...]:
     :raises ValueError: naming the bad entry.
     """
     if not isinstance(value, list | tuple) or not value:
-        raise ValueError(f"must be a non-empty list of ports, got {value!r}")
+        raise ValueError(f"must be a non-empty list of ports, got {quoted(value)}")
     ports: list[int] = []
     for raw in value:
         # The engine hands config over as a protobuf Struct, where every number is a double:
         # 587.0 is port 587. bool is an int in Python, but `true` is never a port.
         item = int(raw) if isinstance(raw, float) and raw.is_integer() else raw
         if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 65535:
-            raise ValueError(f"{raw!r} is not a TCP port (1-65535)")
+            raise ValueError(f"{quoted(raw)} is not a TCP port (1-65535)")
         if item == RELAY_PORT:
             raise ValueError("port 25 cannot be allowed: Customer.io does not connect to it")
         ports.append(item)

@@ -81,7 +81,7 @@ def test_config_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("a: b\nc: [d\n")
-    with pytest.raises(PolicyConfigError, match=rf"{path}:\d+: YAML syntax error"):
+    with pytest.raises(PolicyConfigError, match=rf"{path}:\d+:\d+: YAML syntax error"):
         load_policy_config(path, RULES)
 
 

@@ -222,9 +222,11 @@ class ProgramConfig:
         (lane key → plaintext); a lane listed there but missing from *passwords* gets
         ``"pw-<lane key>"``.
         """
-        import yaml
+        from sendlanes.config.yamlpos import load_with_positions
 
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # Dates stay text, as the engine passes them (its YAML reader keeps a date-like
+        # value a string unless a typed field asks for a time).
+        document = load_with_positions(path.read_text(encoding="utf-8"))[0] or {}
         values: dict[str, str] = {}
         secret_keys: list[str] = []
         for key, value in (document.get("config") or {}).items():

@@ -1,0 +1,1 @@
+"""The DNS wire codec against hostile and malformed messages."""
