@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     # The lane model and the verify machinery are imported when the command runs, so
     # `sendlanes --help` and other commands start fast.
     from sendlanes.dns.resolver import QueryStats
+    from sendlanes.dns.window import Window
     from sendlanes.verify.model import Check, Route, VerifyReport
 
 FORMATS = ("table", "json")
@@ -99,9 +100,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--concurrency",
         type=positive_int,
-        default=64,
+        default=256,
         metavar="N",
-        help="DNS questions in flight at once (default 64)",
+        help="DNS questions in flight at once, for the whole run: shared among the --jobs"
+        " workers, and lowered for a while after a timeout (default 256)",
     )
     parser.add_argument(
         "--jobs",
@@ -125,7 +127,7 @@ def default_jobs(lanes: int) -> int:
     return max(1, min(cpus or 1, 8, lanes // LANES_PER_JOB))
 
 
-def _route(args: argparse.Namespace, stats: QueryStats) -> Route:
+def _route(args: argparse.Namespace, stats: QueryStats) -> tuple[Route, Window | None]:
     from sendlanes.dns.resolver import Resolver
     from sendlanes.verify.servers import AuthoritativeLookup, DirectRoute
 
@@ -154,8 +156,8 @@ def _route(args: argparse.Namespace, stats: QueryStats) -> Route:
     except ValueError as error:  # a server given by a name that has no address
         raise UsageError(str(error)) from None
     if nameservers:
-        return DirectRoute(resolver)
-    return AuthoritativeLookup(resolver, port=args.authoritative_port)
+        return DirectRoute(resolver), resolver.window
+    return AuthoritativeLookup(resolver, port=args.authoritative_port), resolver.window
 
 
 def run(args: argparse.Namespace) -> int:
@@ -170,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     with collector_paused(settle=True):
         plan = build_plan(load_stack(args))
         lanes = plan.select_lanes(args.lane)
-    route = _route(args, QueryStats())
+    route, window = _route(args, QueryStats())
     jobs = args.jobs if args.jobs is not None else default_jobs(len(lanes))
     with Progress(len(lanes), "verify", enabled=args.progress) as bar:
         report = verify_in_processes(
@@ -179,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
             route,
             jobs=jobs,
             concurrency=CHECK_THREADS,
+            window=window,
             on_progress=lambda phase, done, total: bar.update(done, total, PHASES[phase]),
         )
     if output_format(args) == "json":

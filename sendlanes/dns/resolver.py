@@ -47,6 +47,7 @@ from sendlanes.dns.types import (
     follow_aliases,
     two_cnames,
 )
+from sendlanes.dns.window import Window
 from sendlanes.dns.wire import (
     QTYPES,
     RCODE_NAMES,
@@ -98,7 +99,8 @@ class Resolver(FollowingLookup):
 
     One question is sent once per instance: concurrent callers asking the same question wait
     for the first one's answer, and later callers get it from the cache. :meth:`prefetch`
-    sends many questions at once, at most *max_in_flight* unanswered at a time.
+    sends many questions at once, at most *max_in_flight* unanswered at a time (the limit
+    of *window*, which adapts to loss and may be shared by the resolvers of one run).
     """
 
     nameservers: Sequence[tuple[str, int]] = ()
@@ -109,6 +111,8 @@ class Resolver(FollowingLookup):
     recursion_desired: bool = True
     attempts: int = 3
     max_in_flight: int = 64
+    #: the run's window of questions in flight, shared with the zone resolvers of a run
+    window: Window | None = None
     _cache: dict[Question, Outcome] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _inflight: dict[Question, threading.Event] = field(default_factory=dict, repr=False)
@@ -122,6 +126,8 @@ class Resolver(FollowingLookup):
             system = dns.resolver.Resolver()
             self.nameservers = tuple((str(ns), system.port) for ns in system.nameservers)
         self.nameservers = tuple(_address(host, port) for host, port in self.nameservers)
+        if self.window is None:
+            self.window = Window(self.max_in_flight)
 
     # -- one question, cached -----------------------------------------------------------
 
@@ -174,7 +180,7 @@ class Resolver(FollowingLookup):
 
     def _resolve(self, keys: Sequence[Question]) -> dict[Question, Outcome]:
         """Ask *keys* (already claimed by this thread), cache and release them."""
-        return _exchange([(self, list(keys))], self.timeout, self.deadline, self.max_in_flight)
+        return _exchange([(self, list(keys))], self.timeout, self.deadline, self.window)
 
     def _claim(
         self, questions: Iterable[Question]
@@ -286,7 +292,7 @@ def prefetch_together(
             claimed.append((resolver, mine))
     if claimed:
         first = claimed[0][0]
-        known.update(_exchange(claimed, first.timeout, first.deadline, first.max_in_flight))
+        known.update(_exchange(claimed, first.timeout, first.deadline, first.window))
     return known
 
 
@@ -294,7 +300,7 @@ def _exchange(
     claimed: Sequence[tuple[Resolver, list[Question]]],
     timeout: float,
     deadline: float | None,
-    max_in_flight: int,
+    window: Window | None,
 ) -> dict[Question, Outcome]:
     """Send the claimed questions together, then settle each resolver's share."""
     asks: dict[Ask, tuple[Resolver, Question]] = {}
@@ -308,7 +314,7 @@ def _exchange(
                 outcomes[id(resolver)][key] = ask
     try:
         if asks:
-            exchange = Exchange(timeout=timeout, deadline=deadline, max_in_flight=max_in_flight)
+            exchange = Exchange(timeout=timeout, deadline=deadline, window=window)
             results = exchange.run(list(asks))
             counted = exchange.counters
             claimed[0][0].stats.add(
@@ -316,6 +322,7 @@ def _exchange(
                 retries=counted.retries,
                 timeouts=counted.timeouts,
                 tcp_fallbacks=counted.tcp_fallbacks,
+                dropped=counted.dropped,
             )
             for ask, (resolver, key) in asks.items():
                 result = results.get(ask, "no answer")

@@ -204,6 +204,8 @@ class QueryStats:
     tcp_fallbacks: int = 0
     retries: int = 0
     timeouts: int = 0
+    #: datagrams that answered no pending query (wrong ID, source, question or flags)
+    dropped: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(
@@ -214,6 +216,7 @@ class QueryStats:
         tcp_fallbacks: int = 0,
         retries: int = 0,
         timeouts: int = 0,
+        dropped: int = 0,
     ) -> None:
         with self._lock:
             self.queries += queries
@@ -221,6 +224,7 @@ class QueryStats:
             self.tcp_fallbacks += tcp_fallbacks
             self.retries += retries
             self.timeouts += timeouts
+            self.dropped += dropped
 
     def hit(self) -> None:
         """One answer served from a cache."""
@@ -234,6 +238,7 @@ class QueryStats:
             "tcp_fallbacks": self.tcp_fallbacks,
             "retries": self.retries,
             "timeouts": self.timeouts,
+            "dropped": self.dropped,
         }
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from sendlanes.dns.window import Window
 from sendlanes.plan.model import LanePlan, Plan
 from sendlanes.verify.model import BrandResult, LaneResult, ProgressCallback, Route, VerifyReport
 from sendlanes.verify.runner import verify_lanes
@@ -52,8 +53,13 @@ def verify_in_processes(
     concurrency: int = 1,
     on_progress: ProgressCallback | None = None,
     clock: Callable[[], float] = time.monotonic,
+    window: Window | None = None,
 ) -> VerifyReport:
-    """Like :func:`~sendlanes.verify.runner.verify_lanes` (own stats), on *jobs* processes."""
+    """Like :func:`~sendlanes.verify.runner.verify_lanes` (own stats), on *jobs* processes.
+
+    *window* is the run's budget of DNS questions in flight (the route's resolvers share
+    it): each worker takes an equal share, so the run as a whole keeps the budget.
+    """
     shares = deal(lanes, jobs)
     if len(shares) < 2 or not can_fork():
         return verify_lanes(
@@ -65,7 +71,9 @@ def verify_in_processes(
     for share in shares:
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(
-            target=_work, args=(sender, plan, share, route, concurrency), daemon=True
+            target=_work,
+            args=(sender, plan, share, route, concurrency, window, len(shares)),
+            daemon=True,
         )
         process.start()
         sender.close()
@@ -75,9 +83,17 @@ def verify_in_processes(
 
 
 def _work(
-    sender: Connection, plan: Plan, lanes: list[LanePlan], route: Route, concurrency: int
+    sender: Connection,
+    plan: Plan,
+    lanes: list[LanePlan],
+    route: Route,
+    concurrency: int,
+    window: Window | None,
+    workers: int,
 ) -> None:
     """In the worker: verify *lanes*, sending progress now and then and the report at the end."""
+    if window is not None:
+        window.divide(workers)  # this process's copy: its share of the run's budget
     last = 0.0
 
     def progress(phase: str, done: int, total: int) -> None:

@@ -198,6 +198,7 @@ class AuthoritativeLookup(FollowingLookup):
             recursion_desired=False,
             attempts=self.recursive.attempts,
             max_in_flight=self.recursive.max_in_flight,
+            window=self.recursive.window,
         )
         with self._lock:
             self._zones.setdefault(apex, resolver)
