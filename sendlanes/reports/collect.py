@@ -1,0 +1,148 @@
+"""A whole run: read every source, skip repeats and reports outside the period, add up rows.
+
+One report is in memory at a time; what stays is per lane, per source IP and per day, plus a
+16-byte digest per report for the repeat check — memory follows the number of lanes, IPs and
+days seen, not the size of the corpus.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sendlanes.reports.attribute import LaneFacts
+from sendlanes.reports.containers import ContainerError, Limits, Rejected, SourceReader
+from sendlanes.reports.health import DomainHealth, LaneHealth, report_day, utc_iso
+from sendlanes.reports.model import Report
+from sendlanes.reports.parse import ReportError, parse_report
+
+
+@dataclass(frozen=True)
+class Period:
+    """Reports count when the middle of their date range falls in [since, until] (UTC days)."""
+
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+    def holds(self, day: datetime.date) -> bool:
+        if self.since is not None and day < self.since:
+            return False
+        return self.until is None or day <= self.until
+
+
+@dataclass
+class ReportsHealth:
+    """Everything a run found, ready for the table, JSON and HTML renderers."""
+
+    lanes: list[LaneHealth]
+    unattributed: dict[str, DomainHealth] = field(default_factory=dict)
+    read: int = 0
+    duplicates: int = 0
+    outside_period: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    begin: int | None = None
+    end: int | None = None
+    period: Period = field(default_factory=Period)
+
+    @property
+    def unattributed_messages(self) -> int:
+        return sum(domain.tally.messages for domain in self.unattributed.values())
+
+    def to_json(self) -> dict[str, Any]:
+        domains = sorted(
+            self.unattributed.items(), key=lambda item: (-item[1].tally.messages, item[0])
+        )
+        return {
+            "lanes": [lane.to_json() for lane in self.lanes],
+            "unattributed": {
+                "messages": self.unattributed_messages,
+                "domains": [
+                    {
+                        "domain": name,
+                        **domain.tally.to_json(),
+                        "reporters": sorted(domain.reporters),
+                        "sources": domain.sources_json()[:10],
+                        "source_count": len(domain.sources),
+                    }
+                    for name, domain in domains
+                ],
+            },
+            "reports": {
+                "read": self.read,
+                "duplicates": self.duplicates,
+                "outside_period": self.outside_period,
+                "rejected": [{"file": r.name, "error": r.error} for r in self.rejected],
+            },
+            "period": {
+                "since": self.period.since.isoformat() if self.period.since else None,
+                "until": self.period.until.isoformat() if self.period.until else None,
+                "begin": utc_iso(self.begin) if self.begin is not None else None,
+                "end": utc_iso(self.end) if self.end is not None else None,
+            },
+        }
+
+
+class _Run:
+    def __init__(self, lanes: Sequence[LaneFacts], period: Period) -> None:
+        self.health = ReportsHealth([LaneHealth(facts=lane) for lane in lanes], period=period)
+        self.by_fqdn = {
+            lane.fqdn: health for lane, health in zip(lanes, self.health.lanes, strict=True)
+        }
+        self.seen: set[bytes] = set()
+
+    def add(self, report: Report) -> None:
+        health = self.health
+        key = hashlib.blake2b(
+            f"{report.org_name}\0{report.report_id}".encode(), digest_size=16
+        ).digest()
+        if key in self.seen:
+            health.duplicates += 1
+            return
+        self.seen.add(key)
+        day = report_day(report)
+        if not health.period.holds(day):
+            health.outside_period += 1
+            return
+        health.read += 1
+        health.begin = report.begin if health.begin is None else min(health.begin, report.begin)
+        health.end = report.end if health.end is None else max(health.end, report.end)
+        by_fqdn = self.by_fqdn
+        for row in report.rows:
+            lane = by_fqdn.get(row.header_from)
+            if lane is not None:
+                lane.add_lane_row(report, row, day)
+                continue
+            domain = health.unattributed.get(row.header_from)
+            if domain is None:
+                domain = health.unattributed[row.header_from] = DomainHealth()
+            domain.add(report, row)
+
+
+def collect_reports(
+    paths: Sequence[Path],
+    lanes: Sequence[LaneFacts],
+    period: Period | None = None,
+    limits: Limits | None = None,
+) -> ReportsHealth:
+    """Read every report under *paths* and add it up per lane. Never raises for bad input."""
+    run = _Run(lanes, period or Period())
+    for source in SourceReader(limits).read_paths(paths):
+        if isinstance(source, Rejected):
+            run.health.rejected.append(source)
+            continue
+        try:
+            report = parse_report(source.chunks)
+        except (ReportError, ContainerError) as error:
+            run.health.rejected.append(Rejected(source.name, str(error)))
+            continue
+        except OSError as error:
+            run.health.rejected.append(
+                Rejected(source.name, f"cannot read ({error.strerror or error})")
+            )
+            continue
+        run.add(report)
+    return run.health
