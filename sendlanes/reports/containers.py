@@ -30,6 +30,7 @@ MIB = 1024 * 1024
 CHUNK = 256 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+_MAX_ZIP_DIRECTORY = 1024 * 1024  # 100 members with long names need a few KiB
 _HEADER_LINE = re.compile(rb"[!-9;-~]+:")
 _REPORT_SUFFIXES = (".xml", ".gz", ".zip", ".gzip")
 _REPORT_TYPES = frozenset(
@@ -140,7 +141,11 @@ def _gunzip(handle: _Readable) -> Iterator[bytes]:
 
 
 def _zip_member_count(handle: BinaryIO) -> int:
-    """Members a zip declares in its end-of-central-directory record (APPNOTE 4.3.16)."""
+    """Members a zip declares in its end-of-central-directory record (APPNOTE 4.3.16).
+
+    :mod:`zipfile` reads the central directory by its size, not its count: a directory far
+    larger than the count allows is refused too.
+    """
     handle.seek(0, os.SEEK_END)
     size = handle.tell()
     tail_start = max(0, size - (22 + 65535))
@@ -149,7 +154,9 @@ def _zip_member_count(handle: BinaryIO) -> int:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         raise ContainerError("not a zip archive (no end-of-central-directory record)")
-    (entries,) = struct.unpack_from("<H", tail, at + 10)
+    entries, directory_size = struct.unpack_from("<HI", tail, at + 10)
+    if directory_size > _MAX_ZIP_DIRECTORY:
+        raise ContainerError(f"zip central directory of {directory_size} bytes (limit 1 MiB)")
     handle.seek(0)
     return int(entries)  # 0xFFFF means ZIP64: more than any limit here
 

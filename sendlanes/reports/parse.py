@@ -21,6 +21,9 @@ from xml.parsers import expat
 from sendlanes.reports.model import DMARC2_NAMESPACE, DkimResult, Report, Row, SpfResult
 
 MAX_DEPTH = 32
+# expat before 2.6 re-scans an unfinished token from its start on every feed: one comment or
+# tag of 64 MiB costs minutes (CVE-2023-52425). Reports have no token near this size.
+MAX_TOKEN_BYTES = 1024 * 1024
 MAX_FIELD_CHARS = 1024  # the longest field is a domain (253) or an org name / report id
 MAX_COUNT = 10**12  # messages from one IP in one report; more is not a real report
 DISPOSITIONS = frozenset({"none", "quarantine", "reject", "pass"})  # RFC 9990 adds "pass"
@@ -225,9 +228,16 @@ def parse_report(chunks: Iterable[bytes]) -> Report:
     parser.EndElementHandler = reader.end
     parser.CharacterDataHandler = reader.data
     parser.buffer_text = True
+    fed = 0
     try:
         for chunk in chunks:
             parser.Parse(chunk, False)
+            fed += len(chunk)
+            if fed - max(parser.CurrentByteIndex, 0) > MAX_TOKEN_BYTES:
+                raise ReportError(
+                    f"an XML token (comment, tag or attribute) is longer than "
+                    f"{MAX_TOKEN_BYTES // 1024} KiB"
+                )
         parser.Parse(b"", True)
     except expat.ExpatError as error:
         reason = expat.ErrorString(error.code) if error.code is not None else str(error)

@@ -187,3 +187,18 @@ def test_broken_containers_are_rejected_with_the_reason(
 def test_report_error_is_what_a_non_report_xml_gives() -> None:
     with pytest.raises(ReportError):
         parse_report([b"<feedback/>"])
+
+
+def test_zip_whose_directory_is_larger_than_its_count_allows_is_rejected(tmp_path: Path) -> None:
+    import struct
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for i in range(30000):
+            archive.writestr(f"{i:040d}.xml", b"")
+    data = bytearray(buffer.getvalue())
+    at = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, at + 8, 1, 1)  # the end record lies: "one member"
+    (tmp_path / "liar.zip").write_bytes(bytes(data))
+    ((_, result),) = _read([tmp_path / "liar.zip"])
+    assert result.startswith("rejected: zip central directory of ")
