@@ -107,10 +107,10 @@ def test_maildir_reads_cur_and_new_and_skips_tmp(tmp_path: Path) -> None:
 
 def test_gzip_bomb_is_rejected_after_the_cap(tmp_path: Path) -> None:
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    spaces = b" " * MIB  # well-formed so far: only the cap can stop it
+    spaces = (b"<x>" + b" " * 1017 + b"</x>") * 1024  # 1 MiB, well-formed: only the cap stops it
     bomb = compressor.compress(b"<feedback>")
     bomb += b"".join(compressor.compress(spaces) for _ in range(20)) + compressor.flush()
-    assert len(bomb) < 40_000
+    assert len(bomb) < 50_000
     (tmp_path / "bomb.xml.gz").write_bytes(bomb)
     (tmp_path / "fine.xml").write_bytes(_xml("fine"))
     results = _read([tmp_path], Limits(report_bytes=2 * MIB))
@@ -121,9 +121,10 @@ def test_gzip_bomb_is_rejected_after_the_cap(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_member_and_archive_totals_are_capped(tmp_path: Path) -> None:
-    bomb = b"<feedback>" + b" " * (5 * MIB)
+    unit = b"<x>" + b" " * 1017 + b"</x>"
+    bomb = b"<feedback>" + unit * 5 * 1024
     (tmp_path / "one.zip").write_bytes(zipped({"big.xml": bomb}))
-    members = {f"m{i}.xml": b"<feedback>" + b" " * MIB for i in range(4)}
+    members = {f"m{i}.xml": b"<feedback>" + unit * 1024 for i in range(4)}
     (tmp_path / "many.zip").write_bytes(zipped(members))
     results = _read([tmp_path], Limits(report_bytes=2 * MIB, archive_bytes=3 * MIB))
     assert results[-1] == (
