@@ -58,7 +58,19 @@ def register(subparsers: Any) -> None:
         metavar="RATE",
         help="exit 1 when a lane with traffic has a lower DMARC pass rate (0.95 or 95%%)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="parse with N processes (default: the CPUs available, at most 4)",
+    )
     parser.set_defaults(handler=run)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1-64)")
+    return int(text)
 
 
 def _date(text: str) -> datetime.date:
@@ -92,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(missing)
     lanes = lane_facts(build_plan(load_stack(args)))
-    health = collect_reports(args.paths, lanes, Period(args.since, args.until))
+    health = collect_reports(args.paths, lanes, Period(args.since, args.until), workers=args.jobs)
     chosen = output_format(args)
     if chosen == "json":
         emit_json(health.to_json())

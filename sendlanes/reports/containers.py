@@ -161,6 +161,47 @@ def _zip_member_count(handle: BinaryIO) -> int:
     return int(entries)  # 0xFFFF means ZIP64: more than any limit here
 
 
+def input_files(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
+    """The files under *paths* in a stable order, each with whether it is a Maildir message.
+
+    Directories are searched (dotfiles and symlinked directories skipped); in a Maildir only
+    ``cur/`` and ``new/`` are read (``tmp/`` holds deliveries in progress).
+    """
+    for path in paths:
+        if path.is_dir():
+            yield from _directory(path)
+        else:
+            yield path, False
+
+
+def _directory(root: Path) -> Iterator[tuple[Path, bool]]:
+    if (root / "cur").is_dir() and (root / "new").is_dir():
+        for sub in ("cur", "new"):
+            for entry in sorted((root / sub).iterdir()):
+                if entry.is_file() and not entry.name.startswith("."):
+                    yield entry, True
+        for entry in sorted(root.iterdir()):
+            if entry.is_dir() and entry.name.startswith("."):
+                yield from _directory(entry)  # Maildir++ sub-folders
+        return
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            yield from _directory(entry)
+        elif entry.is_file():
+            yield entry, False
+
+
+def is_mbox(path: Path) -> bool:
+    """True when *path* starts like an mbox file (a ``From `` line)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(5) == b"From "
+    except OSError:
+        return False
+
+
 def _sniff(head: bytes) -> str:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(_GZIP_MAGIC):
@@ -184,29 +225,12 @@ class SourceReader:
 
     # -- files and directories --------------------------------------------------------------
     def read_paths(self, paths: Sequence[Path]) -> Iterator[Source]:
-        for path in paths:
-            if path.is_dir():
-                yield from self._directory(path)
-            else:
-                yield from self._file(path)
+        for path, maildir in input_files(paths):
+            yield from self.read_file(path, maildir=maildir)
 
-    def _directory(self, root: Path) -> Iterator[Source]:
-        if (root / "cur").is_dir() and (root / "new").is_dir():  # a Maildir: skip tmp/, dotfiles
-            for sub in ("cur", "new"):
-                for entry in sorted((root / sub).iterdir()):
-                    if entry.is_file() and not entry.name.startswith("."):
-                        yield from self._file(entry, maildir=True)
-            for entry in sorted(root.iterdir()):
-                if entry.is_dir() and entry.name.startswith(".") and entry.name not in (".", ".."):
-                    yield from self._directory(entry)  # Maildir++ sub-folders
-            return
-        for entry in sorted(root.iterdir()):
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                yield from self._directory(entry)
-            elif entry.is_file():
-                yield from self._file(entry)
+    def read_file(self, path: Path, *, maildir: bool = False) -> Iterator[Source]:
+        """Every report in one file (an archive, a message, an mbox, or plain XML)."""
+        return self._file(path, maildir=maildir)
 
     def _file(self, path: Path, *, maildir: bool = False) -> Iterator[Source]:
         name = str(path)

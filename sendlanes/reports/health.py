@@ -34,7 +34,7 @@ class Tally:
     dispositions: dict[str, int] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
-        count = row.count
+        count = row.messages
         self.messages += count
         if row.spf == "pass":
             self.spf_aligned += count
@@ -68,8 +68,8 @@ class FindingTally:
     sources: dict[str, int] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
-        self.messages += row.count
-        self.sources[row.source_ip] = self.sources.get(row.source_ip, 0) + row.count
+        self.messages += row.messages
+        self.sources[row.source_ip] = self.sources.get(row.source_ip, 0) + row.messages
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
-"""One DMARC aggregate report as read from its XML: frozen, typed, nothing else."""
+"""One DMARC aggregate report as read from its XML: immutable, typed, nothing else.
+
+Named tuples rather than dataclasses: reports cross from parsing processes to the one that
+adds them up, and tuples pickle in C (frozen dataclasses pickled at ~40% of the parse cost).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: The RFC 9990 aggregate report namespace; RFC 7489 reports have none.
 DMARC2_NAMESPACE = "urn:ietf:params:xml:ns:dmarc-2.0"
 
 
-@dataclass(frozen=True, slots=True)
-class DkimResult:
+class DkimResult(NamedTuple):
     """One ``auth_results/dkim``: the signing domain, selector (may be absent) and result."""
 
     domain: str
@@ -17,8 +20,7 @@ class DkimResult:
     result: str
 
 
-@dataclass(frozen=True, slots=True)
-class SpfResult:
+class SpfResult(NamedTuple):
     """One ``auth_results/spf``: the checked domain, its scope (``mfrom``/``helo``), result."""
 
     domain: str
@@ -26,12 +28,11 @@ class SpfResult:
     result: str
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One ``<record>``: a source IP and what the receiver saw and did for ``count`` messages."""
 
     source_ip: str
-    count: int
+    messages: int  # the report's <count>
     disposition: str
     dkim: str  # policy_evaluated: aligned DKIM pass or not
     spf: str  # policy_evaluated: aligned SPF pass or not
@@ -63,8 +64,7 @@ class Row:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """A whole aggregate report: who sent it, for which period and domain, and its rows."""
 
     format: str  # "rfc7489" or "dmarc-2.0"

@@ -204,7 +204,7 @@ class _Reader:
         self.rows.append(
             Row(
                 source_ip=source_ip,
-                count=int(count_text),
+                messages=int(count_text),
                 disposition=disposition,
                 dkim=self.required(evaluated, "dkim", where).lower(),
                 spf=self.required(evaluated, "spf", where).lower(),

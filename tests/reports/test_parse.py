@@ -42,7 +42,7 @@ def test_each_receiver_style_reads_to_the_same_rows(style: str) -> None:
     assert report.report_id == "r-1"
     assert report.format == ("dmarc-2.0" if style == "dmarc2" else "rfc7489")
     first, second = report.rows
-    assert (first.source_ip, first.count, first.disposition, first.header_from) == (
+    assert (first.source_ip, first.messages, first.disposition, first.header_from) == (
         "192.0.2.1",
         7,
         "none",
