@@ -25,7 +25,7 @@ from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from sendlanes.reports.collect import ReportsHealth
-    from sendlanes.reports.health import LaneHealth
+    from sendlanes.reports.health import Finding, LaneHealth
 
 FORMATS = ("table", "json", "html")
 
@@ -130,6 +130,12 @@ def below_min_pass(health: ReportsHealth, rate: float) -> list[LaneHealth]:
     ]
 
 
+def _top_finding(finding: Finding) -> str:
+    if finding.value is None:
+        return f"{finding.kind} ({finding.messages} msgs, {finding.source_count} IPs)"
+    return f"{finding.kind} {finding.value} ({finding.messages} msgs)"
+
+
 def _printable(text: str) -> str:
     """Report content comes from strangers: no terminal control sequences reach the screen."""
     return "".join(c if c.isprintable() else "?" for c in text)
@@ -147,11 +153,7 @@ def health_table(health: ReportsHealth) -> str:
         assert facts is not None
         tally = lane.tally
         findings = lane.findings()
-        top = (
-            f"{findings[0].kind} {findings[0].value or ''} ({findings[0].messages})"
-            if findings
-            else "-"
-        )
+        top = _top_finding(findings[0]) if findings else "-"
         rows.append(
             (
                 facts.key,
@@ -160,7 +162,7 @@ def health_table(health: ReportsHealth) -> str:
                 _percent(tally.dmarc_pass, tally.messages),
                 _percent(tally.spf_aligned, tally.messages),
                 _percent(tally.dkim_aligned, tally.messages),
-                _printable(top.replace(" (", "(", 0)),
+                _printable(top),
             )
         )
     lines = [

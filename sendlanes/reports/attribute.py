@@ -18,12 +18,15 @@ from sendlanes.reports.model import Row
 
 
 class FindingKind(StrEnum):
-    """Stable ids of what a lane's reports show beyond pass rates (docs/reports.md)."""
+    """Stable ids of what a lane's reports show beyond pass rates (docs/reports.md).
 
+    In declaration order of weight: on equal message counts the earlier one is listed first.
+    """
+
+    FAILING_BOTH = "failing-both"
     DKIM_UNALIGNED_SIGNER = "dkim-unaligned-signer"
     DKIM_UNKNOWN_SELECTOR = "dkim-unknown-selector"
     ENVELOPE_NOT_RETURN_PATH = "envelope-not-return-path"
-    FAILING_BOTH = "failing-both"
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,9 @@ def row_findings(lane: LaneFacts, row: Row) -> Iterator[tuple[FindingKind, str]]
             and result.selector not in lane.selectors
         ):
             yield FindingKind.DKIM_UNKNOWN_SELECTOR, result.selector
+    if not row.dkim_aligned and not row.spf_aligned:
+        yield FindingKind.FAILING_BOTH, row.source_ip
+        return  # its envelope is the spoofer's: not a return-path to fix
     envelope = row.envelope_domain
     if envelope is not None and lane.return_path is not None and envelope != lane.return_path:
         yield FindingKind.ENVELOPE_NOT_RETURN_PATH, envelope
-    if not row.dkim_aligned and not row.spf_aligned:
-        yield FindingKind.FAILING_BOTH, row.source_ip

@@ -185,7 +185,8 @@ class LaneHealth(DomainHealth):
                     _finding_text(self.facts, kind, value, tally),
                 )
             )
-        found.sort(key=lambda f: (-f.messages, str(f.kind), f.value or ""))
+        weight = list(FindingKind)
+        found.sort(key=lambda f: (-f.messages, weight.index(f.kind), f.value or ""))
         return found
 
     def to_json(self) -> dict[str, Any]:

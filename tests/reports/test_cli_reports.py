@@ -141,7 +141,7 @@ def test_table_names_lanes_rates_and_top_finding(corpus: Path) -> None:
     lines = result.stdout.splitlines()
     receipts = next(line for line in lines if line.startswith("acme/receipts"))
     assert re.search(
-        r"transactional\s+100\s+95\.0%\s+95\.0%\s+95\.0%\s+envelope-not-return-path", receipts
+        r"transactional\s+100\s+95\.0%\s+95\.0%\s+95\.0%\s+failing-both \(5 msgs, 1 IPs\)", receipts
     )
     assert "2 read, 1 repeats skipped" in result.stdout
 
