@@ -21,8 +21,7 @@ from __future__ import annotations
 import re
 import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
-from typing import cast
+from collections.abc import Iterable, Iterator
 from xml.parsers import expat
 
 from sendlanes.reports.model import DMARC2_NAMESPACE, DkimResult, Report, Row, SpfResult
@@ -285,8 +284,9 @@ def _drain(parser: ET.XMLPullParser[ET.Element], reader: _Reader, silent: int) -
     tag = reader.tag
     record, metadata, policy = tag["record"], tag["report_metadata"], tag["policy_published"]
     depth = reader.depth
-    for pair in parser.read_events():
-        event, element = cast(tuple[str, ET.Element], pair)  # "start"/"end" carry elements
+    # "start" and "end" events carry elements (typeshed also allows namespace events)
+    events: Iterator[tuple[str, ET.Element]] = parser.read_events()  # type: ignore[assignment]
+    for event, element in events:
         silent = 0
         if event == "start":
             depth += 1
