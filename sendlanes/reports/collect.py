@@ -22,12 +22,11 @@ from sendlanes.reports.containers import (
     Limits,
     Rejected,
     SourceReader,
-    input_files,
-    is_mbox,
 )
 from sendlanes.reports.health import DomainHealth, LaneHealth, report_day, utc_iso
 from sendlanes.reports.model import Report
 from sendlanes.reports.parse import ReportError, parse_report
+from sendlanes.reports.walk import input_files, is_mbox
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from email.message import Message
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from sendlanes.reports.walk import input_files
+
 MIB = 1024 * 1024
 CHUNK = 256 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -159,47 +161,6 @@ def _zip_member_count(handle: BinaryIO) -> int:
         raise ContainerError(f"zip central directory of {directory_size} bytes (limit 1 MiB)")
     handle.seek(0)
     return int(entries)  # 0xFFFF means ZIP64: more than any limit here
-
-
-def input_files(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
-    """The files under *paths* in a stable order, each with whether it is a Maildir message.
-
-    Directories are searched (dotfiles and symlinked directories skipped); in a Maildir only
-    ``cur/`` and ``new/`` are read (``tmp/`` holds deliveries in progress).
-    """
-    for path in paths:
-        if path.is_dir():
-            yield from _directory(path)
-        else:
-            yield path, False
-
-
-def _directory(root: Path) -> Iterator[tuple[Path, bool]]:
-    if (root / "cur").is_dir() and (root / "new").is_dir():
-        for sub in ("cur", "new"):
-            for entry in sorted((root / sub).iterdir()):
-                if entry.is_file() and not entry.name.startswith("."):
-                    yield entry, True
-        for entry in sorted(root.iterdir()):
-            if entry.is_dir() and entry.name.startswith("."):
-                yield from _directory(entry)  # Maildir++ sub-folders
-        return
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            yield from _directory(entry)
-        elif entry.is_file():
-            yield entry, False
-
-
-def is_mbox(path: Path) -> bool:
-    """True when *path* starts like an mbox file (a ``From `` line)."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(5) == b"From "
-    except OSError:
-        return False
 
 
 def _sniff(head: bytes) -> str:

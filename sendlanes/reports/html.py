@@ -58,6 +58,10 @@ def _chart(lane: LaneHealth) -> str:
             f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
             f'stroke-width="2"><title>{label}</title></polyline>'
         )
+        parts.extend(  # a dot per day, so a single day still shows
+            f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>'
+            for x, y in (point.split(",") for point in points)
+        )
     parts.append(
         f'<text x="{_PAD}" y="{_PAD - 8}" font-size="11">100%</text>'
         f'<text x="{_PAD}" y="{_HEIGHT - _PAD + 14}" font-size="11">{days[0][0].isoformat()}</text>'
