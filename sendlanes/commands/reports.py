@@ -94,7 +94,7 @@ def _rate(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sendlanes.plan import build_plan
+    from sendlanes.plan.build import build_plan
     from sendlanes.reports.attribute import lane_facts
     from sendlanes.reports.collect import Period, collect_reports
 

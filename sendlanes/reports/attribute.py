@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sendlanes.plan import Plan
+from sendlanes.plan.model import Plan
 from sendlanes.reports.model import Row
 
 
