@@ -175,6 +175,7 @@ def test_zip_with_too_many_members_is_rejected_before_reading_its_directory(tmp_
             "not a report: an archive inside an archive",
         ),
     ],
+    ids=["not-a-report", "truncated-gzip", "corrupt-gzip", "broken-zip", "nested-zip"],
 )
 def test_broken_containers_are_rejected_with_the_reason(
     tmp_path: Path, name: str, data: bytes, reason: str
