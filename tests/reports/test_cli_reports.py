@@ -236,11 +236,14 @@ def test_hostile_corpus_rejects_each_bad_file_and_counts_the_rest(tmp_path: Path
         [
             sys.executable,
             "-c",
-            "import resource, sys, runpy; sys.argv = ['sendlanes'] + sys.argv[1:];"
+            # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would report the
+            # pytest worker this process was forked from
+            "import sys, runpy; sys.argv = ['sendlanes'] + sys.argv[1:];"
             "code = 0\n"
             "try:\n runpy.run_module('sendlanes', run_name='__main__')\n"
             "except SystemExit as e:\n code = e.code\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+            "print(hwm.split()[1], file=sys.stderr)\n"
             "sys.exit(code)",
             "reports",
             "--config",
