@@ -12,7 +12,8 @@ Steps:
    the bundled stack's three lanes, a shared-domain DKIM signer, strangers), every other one
    gzip-compressed and the rest zipped, as receivers send them. The same files are used by
    both tools, and a second corpus of N/4 reports shows how peak memory follows size.
-2. ``sendlanes reports DIR --config Pulumi.prod.yaml --format json`` runs as a whole process.
+2. ``sendlanes reports DIR --config Pulumi.prod.yaml --format json --jobs N`` runs as a whole
+   process, with one parsing process and with two.
 3. parsedmarc (PyPI, bench-only: ``pip install -e '.[bench]'``, or any interpreter that has
    it, ``--parsedmarc-python``) parses every file with ``parse_report_file(path,
    offline=True, always_use_local_files=True)`` — no DNS, no downloads — in its own process
@@ -197,11 +198,10 @@ def measured(command: list[str]) -> tuple[float, float, float, bytes, int]:
     return wall, cpu, usage.ru_maxrss / 1024, out, process.returncode
 
 
-def run_sendlanes(directory: Path, jobs: int | None) -> tuple[float, float, float, int]:
+def run_sendlanes(directory: Path, jobs: int) -> tuple[float, float, float, int]:
     command = [sys.executable, "-m", "sendlanes", "reports", str(directory)]
     command += ["--config", str(STACK), "--format", "json"]
-    if jobs is not None:
-        command += ["--jobs", str(jobs)]
+    command += ["--jobs", str(jobs)]
     wall, cpu, peak, out, code = measured(command)
     if code != 0:
         raise SystemExit(f"sendlanes reports exited {code}")
@@ -269,10 +269,10 @@ def main() -> None:
             if has_parsedmarc:
                 theirs = run_parsedmarc(args.parsedmarc_python, directory)
                 assert theirs[3] == count, (theirs[3], count)
-            for jobs in (1, None):
+            for jobs in (1, 2):
                 wall, cpu, peak, read = run_sendlanes(directory, jobs)
                 assert read == count, (read, count)
-                tool = "sendlanes reports --jobs 1" if jobs == 1 else "sendlanes reports"
+                tool = f"sendlanes reports --jobs {jobs}"
                 ratios = "– | –"
                 if theirs is not None:
                     ratios = f"**{theirs[0] / wall:.1f}×** | {theirs[1] / cpu:.1f}×"

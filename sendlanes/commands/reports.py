@@ -62,7 +62,8 @@ def register(subparsers: Any) -> None:
         "--jobs",
         type=_jobs,
         metavar="N",
-        help="parse with N processes (default: the CPUs available, at most 4)",
+        default=1,
+        help="parse with N processes (default: 1; see docs/reports.md)",
     )
     parser.set_defaults(handler=run)
 
