@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,7 +101,7 @@ class _Run:
         }
         self.seen: set[bytes] = set()
 
-    def add_all(self, found: Sequence[Report | Rejected]) -> None:
+    def add_all(self, found: Iterable[Report | Rejected]) -> None:
         for item in found:
             if isinstance(item, Rejected):
                 self.health.rejected.append(item)
@@ -140,20 +140,28 @@ class _Run:
 PARALLEL_MIN_FILES = 64
 
 
-def _read_reports(reader: SourceReader, path: Path, maildir: bool) -> list[Report | Rejected]:
-    """Every report (or rejection) in one file, parsed."""
-    found: list[Report | Rejected] = []
-    for source in reader.read_file(path, maildir=maildir):
-        if isinstance(source, Rejected):
-            found.append(source)
-            continue
-        try:
-            found.append(parse_report(source.chunks))
-        except (ReportError, ContainerError) as error:
-            found.append(Rejected(source.name, str(error)))
-        except OSError as error:
-            found.append(Rejected(source.name, f"cannot read ({error.strerror or error})"))
-    return found
+def _read_reports(reader: SourceReader, path: Path, maildir: bool) -> Iterator[Report | Rejected]:
+    """Every report (or rejection) in one file, parsed, one at a time."""
+    name = str(path)
+    try:
+        for source in reader.read_file(path, maildir=maildir):
+            if isinstance(source, Rejected):
+                yield source
+                continue
+            name = source.name
+            try:
+                report = parse_report(source.chunks)
+            except (ReportError, ContainerError) as error:
+                yield Rejected(name, str(error))
+                continue
+            except OSError as error:
+                yield Rejected(name, f"cannot read ({error.strerror or error})")
+                continue
+            yield report
+    except Exception as error:  # a hostile file must not end the run
+        # Every failure the readers know is reported above; this names the file for one they
+        # do not (a bug meeting a new kind of bad input) instead of a traceback.
+        yield Rejected(name, f"unreadable ({type(error).__name__}: {str(error)[:120]})")
 
 
 _worker_reader: SourceReader | None = None
@@ -170,7 +178,7 @@ def _worker_read(task: tuple[Path, bool]) -> list[Report | Rejected] | None:
     if not maildir and is_mbox(path):
         return None  # may hold thousands of reports: not returned in one piece
     assert _worker_reader is not None
-    return _read_reports(_worker_reader, path, maildir)
+    return list(_read_reports(_worker_reader, path, maildir))
 
 
 def collect_reports(

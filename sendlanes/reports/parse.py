@@ -30,6 +30,7 @@ from sendlanes.reports.model import DMARC2_NAMESPACE, DkimResult, Report, Row, S
 # text of 64 MiB costs minutes (CVE-2023-52425). In a report no element comes near this size.
 MAX_SILENT_BYTES = 1024 * 1024
 MAX_FIELD_CHARS = 1024  # the longest field is a domain (253) or an org name / report id
+MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last second datetime can show
 MAX_COUNT = 10**12  # messages from one IP in one report; more is not a real report
 DISPOSITIONS = frozenset({"none", "quarantine", "reject", "pass"})  # RFC 9990 adds "pass"
 _SPACE = re.compile(r"\s")
@@ -173,7 +174,8 @@ class _Reader:
                 f"{where}source_ip {source_text[:60]!r} is not an IP address"
             ) from None
         count_text = self.required(row, "count", where)
-        if not count_text.isdigit() or int(count_text) > MAX_COUNT:
+        # isascii: "²" is a digit to isdigit() and not to int()
+        if not (count_text.isascii() and count_text.isdigit()) or int(count_text) > MAX_COUNT:
             raise ReportError(f"{where}count {count_text[:40]!r} is not a message count")
         disposition = self.required(evaluated, "disposition", where).lower()
         if disposition not in DISPOSITIONS:
@@ -225,6 +227,8 @@ class _Reader:
         end = _epoch(self.required(dates, "end", ""), "date_range end")
         if end < begin:
             raise ReportError("date_range ends before it begins")
+        if begin < 0 or end > MAX_TIME:
+            raise ReportError("date_range is outside 1970-9999")
         return Report(
             format="dmarc-2.0" if namespace == DMARC2_NAMESPACE else "rfc7489",
             org_name=self.required(metadata, "org_name", ""),

@@ -250,3 +250,30 @@ def test_parallel_workers_give_the_same_result_in_the_same_order(
     assert together == alone
     assert alone["reports"]["read"] == 5
     assert alone["lanes"][0]["messages"] == 1557 + 9
+
+
+def test_an_unforeseen_failure_rejects_the_file_by_name_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sendlanes.reports import collect
+
+    real = collect.parse_report
+
+    def parse_or_break(chunks):  # type: ignore[no-untyped-def]
+        report = real(chunks)
+        if report.report_id == "boom":
+            raise RuntimeError("unexpected")
+        return report
+
+    monkeypatch.setattr(collect, "parse_report", parse_or_break)
+    (tmp_path / "a.xml").write_bytes(
+        report_xml(ReportSpec("x", "boom", (_good_receipts("192.0.2.1", 1),)))
+    )
+    (tmp_path / "b.xml").write_bytes(
+        report_xml(ReportSpec("x", "ok", (_good_receipts("192.0.2.1", 4),)))
+    )
+    health = collect_reports([tmp_path], LANES)
+    assert [(r.name, r.error) for r in health.rejected] == [
+        (str(tmp_path / "a.xml"), "unreadable (RuntimeError: unexpected)")
+    ]
+    assert health.lanes[0].tally.messages == 4

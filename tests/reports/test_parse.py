@@ -161,3 +161,20 @@ def test_one_huge_token_is_refused_before_expat_rescans_it() -> None:
     pieces = [b"<feedback><!--"] + [b" " * 65536] * 40 + [b"--></feedback>"]
     with pytest.raises(ReportError, match="no element ends within 1024 KiB"):
         parse_report(pieces)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        (b"<count> 7 </count>", "<count>\u00b2</count>".encode(), "not a message count"),
+        (b"<begin>1796083200</begin>", b"<begin>-5</begin>", "outside 1970-9999"),
+        (b"<end>1796169599</end>", b"<end>99999999999999999</end>", "outside 1970-9999"),
+    ],
+)
+def test_values_python_would_choke_on_are_report_errors(
+    old: bytes, new: bytes, reason: str
+) -> None:
+    xml = report_xml(_spec("google"))
+    assert old in xml
+    with pytest.raises(ReportError, match=reason):
+        parse_report([xml.replace(old, new, 1)])
