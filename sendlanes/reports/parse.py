@@ -273,6 +273,8 @@ def parse_report(chunks: Iterable[bytes]) -> Report:
         parser.close()
     except ET.ParseError as error:
         raise _malformed(error) from None
+    except LookupError as error:  # the XML declaration names an encoding Python does not know
+        raise ReportError(f"unsupported encoding ({str(error)[:80]})") from None
     if prolog is not None:
         if prolog.root is None:
             raise ReportError("malformed or truncated XML (no root element)")

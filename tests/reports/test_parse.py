@@ -178,3 +178,9 @@ def test_values_python_would_choke_on_are_report_errors(
     assert old in xml
     with pytest.raises(ReportError, match=reason):
         parse_report([xml.replace(old, new, 1)])
+
+
+def test_an_unknown_encoding_in_the_declaration_is_a_report_error() -> None:
+    xml = report_xml(_spec("google")).replace(b'encoding="UTF-8"', b'encoding="UTF-99"', 1)
+    with pytest.raises(ReportError, match="unsupported encoding"):
+        parse_report([xml])
