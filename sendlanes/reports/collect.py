@@ -136,10 +136,6 @@ class _Run:
             domain.add(report, row)
 
 
-#: Below this many files one process is quicker than starting workers.
-PARALLEL_MIN_FILES = 64
-
-
 def _read_reports(reader: SourceReader, path: Path, maildir: bool) -> Iterator[Report | Rejected]:
     """Every report (or rejection) in one file, parsed, one at a time."""
     name = str(path)
@@ -172,13 +168,13 @@ def _worker_start(limits: Limits) -> None:
     _worker_reader = SourceReader(limits)
 
 
-def _worker_read(task: tuple[Path, bool]) -> list[Report | Rejected] | None:
+def _worker_read(task: tuple[Path, bool]) -> tuple[Path, bool, list[Report | Rejected] | None]:
     """In a worker: one file's reports; None for an mbox, which the parent streams itself."""
     path, maildir = task
     if not maildir and is_mbox(path):
-        return None  # may hold thousands of reports: not returned in one piece
+        return path, maildir, None  # may hold thousands of reports: not returned in one piece
     assert _worker_reader is not None
-    return list(_read_reports(_worker_reader, path, maildir))
+    return path, maildir, list(_read_reports(_worker_reader, path, maildir))
 
 
 def collect_reports(
@@ -197,18 +193,15 @@ def collect_reports(
     """
     run = _Run(lanes, period or Period())
     reader = SourceReader(limits)
-    files = list(input_files(paths))
-    count = max(1, workers)
-    if count == 1 or len(files) < PARALLEL_MIN_FILES:
+    files = input_files(paths)  # walked as read: the listing is never held whole
+    if workers <= 1:
         for path, maildir in files:
             run.add_all(_read_reports(reader, path, maildir))
         return run.health
     context = multiprocessing.get_context(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     )
-    with context.Pool(count, initializer=_worker_start, initargs=(reader.limits,)) as pool:
-        for (path, maildir), found in zip(
-            files, pool.imap(_worker_read, files, chunksize=16), strict=True
-        ):
+    with context.Pool(workers, initializer=_worker_start, initargs=(reader.limits,)) as pool:
+        for path, maildir, found in pool.imap(_worker_read, files, chunksize=16):
             run.add_all(_read_reports(reader, path, maildir) if found is None else found)
     return run.health

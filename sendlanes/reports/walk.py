@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -19,17 +20,23 @@ def input_files(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
             yield path, False
 
 
+def _entries(directory: Path) -> Iterator[Path]:
+    # Sorted names, not Path objects: a directory of 100,000 reports costs a list of strings.
+    for name in sorted(os.listdir(directory)):
+        yield directory / name
+
+
 def _directory(root: Path) -> Iterator[tuple[Path, bool]]:
     if (root / "cur").is_dir() and (root / "new").is_dir():
         for sub in ("cur", "new"):
-            for entry in sorted((root / sub).iterdir()):
+            for entry in _entries(root / sub):
                 if entry.is_file() and not entry.name.startswith("."):
                     yield entry, True
-        for entry in sorted(root.iterdir()):
+        for entry in _entries(root):
             if entry.is_dir() and entry.name.startswith("."):
                 yield from _directory(entry)  # Maildir++ sub-folders
         return
-    for entry in sorted(root.iterdir()):
+    for entry in _entries(root):
         if entry.name.startswith("."):
             continue
         if entry.is_dir() and not entry.is_symlink():

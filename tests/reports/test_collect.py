@@ -237,14 +237,12 @@ def test_a_repeat_inside_one_archive_counts_once(tmp_path: Path) -> None:
 def test_parallel_workers_give_the_same_result_in_the_same_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sendlanes.reports import collect
 
     _corpus(tmp_path)
     mbox = b"From MAILER-DAEMON Tue Dec  1 00:00:00 2026\n" + message_with(
         {"z.xml": report_xml(ReportSpec("mbox.example", "z-1", (_good_receipts("192.0.2.77", 9),)))}
     )
     (tmp_path / "zz.mbox").write_bytes(mbox)  # streamed by the parent, not a worker
-    monkeypatch.setattr(collect, "PARALLEL_MIN_FILES", 1)
     alone = collect_reports([tmp_path], LANES, workers=1).to_json()
     together = collect_reports([tmp_path], LANES, workers=2).to_json()
     assert together == alone
