@@ -188,8 +188,8 @@ def collect_reports(
 
     With *workers* > 1, files are parsed by that many processes and added up here in file
     order, so repeats and results do not depend on timing. It is not the default: on this
-    project's shared 2-core machines it made a 10,000-report run 21% quicker in one
-    bench/reports.py run and 44% slower in another, for ~40% more CPU.
+    project's shared 2-core machines two workers made a 10,000-report run between 39% quicker
+    and 44% slower than one (bench/reports.py), always for 25-43% more CPU.
     """
     run = _Run(lanes, period or Period())
     reader = SourceReader(limits)
