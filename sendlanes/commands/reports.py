@@ -19,9 +19,9 @@ from sendlanes.commands._options import (
     emit_json,
     load_stack,
     output_format,
-    render_table,
 )
 from sendlanes.errors import EXIT_FINDINGS, EXIT_NO_VERDICT, EXIT_OK, UsageError
+from sendlanes.output.terminal import render_table, safe_text
 
 if TYPE_CHECKING:
     from sendlanes.reports.collect import ReportsHealth
@@ -137,11 +137,6 @@ def _top_finding(finding: Finding) -> str:
     return f"{finding.kind} {finding.value} ({finding.messages} msgs)"
 
 
-def _printable(text: str) -> str:
-    """Report content comes from strangers: no terminal control sequences reach the screen."""
-    return "".join(c if c.isprintable() else "?" for c in text)
-
-
 def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
@@ -163,7 +158,7 @@ def health_table(health: ReportsHealth) -> str:
                 _percent(tally.dmarc_pass, tally.messages),
                 _percent(tally.spf_aligned, tally.messages),
                 _percent(tally.dkim_aligned, tally.messages),
-                _printable(top),
+                top,  # render_table escapes every cell
             )
         )
     lines = [
@@ -189,7 +184,7 @@ def health_table(health: ReportsHealth) -> str:
         for name, domain in ordered[:10]:
             rate = _percent(domain.tally.dmarc_pass, domain.tally.messages)
             lines.append(
-                f"  {_printable(name)}: {domain.tally.messages} messages, {rate} DMARC pass"
+                f"  {safe_text(name)}: {domain.tally.messages} messages, {rate} DMARC pass"
             )
         if len(ordered) > 10:
             lines.append(f"  … and {len(ordered) - 10} more domains (--format json lists all)")
@@ -201,5 +196,5 @@ def health_table(health: ReportsHealth) -> str:
         f"{health.outside_period} outside the period, {len(health.rejected)} rejected{span}"
     )
     for rejected in health.rejected:
-        lines.append(f"  rejected {_printable(rejected.name)}: {_printable(rejected.error)}")
+        lines.append(f"  rejected {safe_text(rejected.name)}: {safe_text(rejected.error)}")
     return "\n".join(lines)

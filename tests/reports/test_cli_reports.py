@@ -283,3 +283,13 @@ def test_every_file_rejected_is_no_verdict(tmp_path: Path) -> None:
     result = reports(str(tmp_path), "--format", "json")
     assert result.returncode == 3
     assert json.loads(result.stdout)["reports"]["rejected"][0]["file"] == str(tmp_path / "cut.xml")
+
+
+def test_control_characters_from_a_report_never_reach_the_terminal(tmp_path: Path) -> None:
+    evil = "\u202eelpmaxe\u009b.live"  # a right-to-left override and C1 CSI, both valid XML
+    spec = ReportSpec("x", "1", (RowSpec("192.0.2.1", 2, evil),))
+    (tmp_path / "evil.xml").write_bytes(report_xml(spec))
+    result = reports(str(tmp_path), "--format", "table")
+    assert result.returncode == 0, result.stderr
+    assert "\u202e" not in result.stdout and "\u009b" not in result.stdout
+    assert "\\u202eelpmaxe\\x9b.live: 2 messages" in result.stdout
