@@ -14,4 +14,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "verify",
     "smtp_check",
     "headers",
+    "reports",
 )
