@@ -18,6 +18,7 @@ SPF results per row, fractional POSIX times, an address where a domain belongs, 
 
 from __future__ import annotations
 
+import itertools
 import re
 import socket
 import xml.etree.ElementTree as ET
@@ -29,6 +30,8 @@ from sendlanes.reports.model import DMARC2_NAMESPACE, DkimResult, Report, Row, S
 # expat before 2.6 re-scans an unfinished token from its start on every feed: one comment or
 # text of 64 MiB costs minutes (CVE-2023-52425). In a report no element comes near this size.
 MAX_SILENT_BYTES = 1024 * 1024
+#: Reports up to this size are parsed whole (one call to the C parser, so no rescans either).
+WHOLE_REPORT_BYTES = 1024 * 1024
 MAX_FIELD_CHARS = 1024  # the longest field is a domain (253) or an org name / report id
 MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last second datetime can show
 MAX_COUNT = 10**12  # messages from one IP in one report; more is not a real report
@@ -90,6 +93,15 @@ class _Prolog:
         self.root = (namespace, local)
         raise _RootSeen
 
+    def finish(self) -> None:
+        """End the input: the parser's own error for what it read (truncated, not XML)."""
+        try:
+            self.parser.Parse(b"", True)
+        except _RootSeen:
+            return
+        except expat.ExpatError as error:
+            raise _malformed(error) from None
+
     def feed(self, chunk: bytes) -> bool:
         """Feed *chunk*; True once the root element has been seen."""
         try:
@@ -111,12 +123,22 @@ def _malformed(error: expat.ExpatError | ET.ParseError) -> ReportError:
     return ReportError(f"malformed or truncated XML (line {line}: {reason})")
 
 
-def _domain(text: str, what: str) -> str:
+#: Where a field sits, for messages built only when one is wrong: (record number or 0 for the
+#: report's own fields, the path before the field's name).
+Where = tuple[int, str]
+
+
+def _where(where: Where) -> str:
+    number, path = where
+    return f"record {number}: {path}" if number else path
+
+
+def _domain(text: str, where: Where) -> str:
     value = text.strip().rstrip(".").lower()
     if "@" in value:  # a few receivers write the address instead of its domain
         value = value.rpartition("@")[2]
-    if not value or len(value) > 253 or _SPACE.search(value):
-        raise ReportError(f"{what} {text[:60]!r} is not a domain")
+    if not value or len(value) > 253 or len(value.split()) != 1:  # no whitespace inside
+        raise ReportError(f"{_where(where).rstrip()} {text[:60]!r} is not a domain")
     return value
 
 
@@ -146,22 +168,25 @@ class _Reader:
         self.root: ET.Element | None = None
         self.depth = 0
 
-    def text(self, parent: ET.Element | None, name: str, where: str) -> str:
+    def text(self, parent: ET.Element | None, name: str, where: Where) -> str:
         value = "" if parent is None else parent.findtext(self.tag[name])
         value = (value or "").strip()
         if len(value) > MAX_FIELD_CHARS:
-            raise ReportError(f"{where}<{name}> is longer than {MAX_FIELD_CHARS} characters")
+            raise ReportError(
+                f"{_where(where)}<{name}> is longer than {MAX_FIELD_CHARS} characters"
+            )
         return value
 
-    def required(self, parent: ET.Element | None, name: str, where: str) -> str:
+    def required(self, parent: ET.Element | None, name: str, where: Where) -> str:
         value = self.text(parent, name, where)
         if not value:
-            raise ReportError(f"{where}<{name}> is missing or empty")
+            raise ReportError(f"{_where(where)}<{name}> is missing or empty")
         return value
 
     def record(self, element: ET.Element) -> None:
         tag = self.tag
-        where = f"record {len(self.rows) + 1}: "
+        number = len(self.rows) + 1
+        where: Where = (number, "")
         row = element.find(tag["row"])
         evaluated = None if row is None else row.find(tag["policy_evaluated"])
         identifiers = element.find(tag["identifiers"])
@@ -171,37 +196,36 @@ class _Reader:
             source_ip = socket.inet_ntop(family, socket.inet_pton(family, source_text))
         except (OSError, ValueError):
             raise ReportError(
-                f"{where}source_ip {source_text[:60]!r} is not an IP address"
+                f"{_where(where)}source_ip {source_text[:60]!r} is not an IP address"
             ) from None
         count_text = self.required(row, "count", where)
         # isascii: "²" is a digit to isdigit() and not to int()
         if not (count_text.isascii() and count_text.isdigit()) or int(count_text) > MAX_COUNT:
-            raise ReportError(f"{where}count {count_text[:40]!r} is not a message count")
+            raise ReportError(f"{_where(where)}count {count_text[:40]!r} is not a message count")
         disposition = self.required(evaluated, "disposition", where).lower()
         if disposition not in DISPOSITIONS:
             raise ReportError(
-                f"{where}disposition {disposition[:40]!r} is not none, quarantine, reject or pass"
+                f"{_where(where)}disposition {disposition[:40]!r} is not none, quarantine, "
+                "reject or pass"
             )
         envelope_from = self.text(identifiers, "envelope_from", where)
         dkim: list[DkimResult] = []
         spf: list[SpfResult] = []
         auth = element.find(tag["auth_results"])
+        dkim_tag, spf_tag = tag["dkim"], tag["spf"]
         for result in () if auth is None else auth:
-            kind = (
-                "dkim" if result.tag == tag["dkim"] else "spf" if result.tag == tag["spf"] else None
-            )
-            if kind is None:
-                continue
-            label = f"{where}auth_results/{kind} "
-            domain = _domain(self.required(result, "domain", label), label)
-            outcome = self.required(result, "result", label).lower()
-            if kind == "dkim":
+            if result.tag == dkim_tag:
+                label: Where = (number, "auth_results/dkim ")
+                domain = _domain(self.required(result, "domain", label), label)
+                outcome = self.required(result, "result", label).lower()
                 selector = self.text(result, "selector", label).lower() or None
                 dkim.append(DkimResult(domain, selector, outcome))
-            else:
-                spf.append(
-                    SpfResult(domain, self.text(result, "scope", label).lower() or None, outcome)
-                )
+            elif result.tag == spf_tag:
+                label = (number, "auth_results/spf ")
+                domain = _domain(self.required(result, "domain", label), label)
+                outcome = self.required(result, "result", label).lower()
+                scope = self.text(result, "scope", label).lower() or None
+                spf.append(SpfResult(domain, scope, outcome))
         self.rows.append(
             Row(
                 source_ip=source_ip,
@@ -210,9 +234,9 @@ class _Reader:
                 dkim=self.required(evaluated, "dkim", where).lower(),
                 spf=self.required(evaluated, "spf", where).lower(),
                 header_from=_domain(
-                    self.required(identifiers, "header_from", where), f"{where}header_from"
+                    self.required(identifiers, "header_from", where), (number, "header_from")
                 ),
-                envelope_from=_domain(envelope_from, f"{where}envelope_from")
+                envelope_from=_domain(envelope_from, (number, "envelope_from"))
                 if envelope_from
                 else None,
                 dkim_results=tuple(dkim),
@@ -220,23 +244,33 @@ class _Reader:
             )
         )
 
+    def child(self, element: ET.Element) -> None:
+        """Take one child of the root: a record, the metadata or the published policy."""
+        name = element.tag
+        if name == self.tag["record"]:
+            self.record(element)
+        elif name == self.tag["report_metadata"]:
+            self.metadata = element
+        elif name == self.tag["policy_published"]:
+            self.policy = element
+
     def report(self, namespace: str) -> Report:
         metadata = self.metadata
         dates = None if metadata is None else metadata.find(self.tag["date_range"])
-        begin = _epoch(self.required(dates, "begin", ""), "date_range begin")
-        end = _epoch(self.required(dates, "end", ""), "date_range end")
+        begin = _epoch(self.required(dates, "begin", (0, "")), "date_range begin")
+        end = _epoch(self.required(dates, "end", (0, "")), "date_range end")
         if end < begin:
             raise ReportError("date_range ends before it begins")
         if begin < 0 or end > MAX_TIME:
             raise ReportError("date_range is outside 1970-9999")
         return Report(
             format="dmarc-2.0" if namespace == DMARC2_NAMESPACE else "rfc7489",
-            org_name=self.required(metadata, "org_name", ""),
-            report_id=self.required(metadata, "report_id", ""),
+            org_name=self.required(metadata, "org_name", (0, "")),
+            report_id=self.required(metadata, "report_id", (0, "")),
             begin=begin,
             end=end,
             policy_domain=_domain(
-                self.required(self.policy, "domain", ""), "policy_published domain"
+                self.required(self.policy, "domain", (0, "")), (0, "policy_published domain")
             ),
             rows=tuple(self.rows),
         )
@@ -245,8 +279,47 @@ class _Reader:
 def parse_report(chunks: Iterable[bytes]) -> Report:
     """Parse one report from its XML bytes, fed in chunks.
 
+    A report of up to :data:`WHOLE_REPORT_BYTES` (every real one: a day's rows are a few
+    kilobytes) is parsed in one call and its tree read child by child; a larger one is
+    streamed, one child of the root in memory at a time. The two read the same fields.
+
     :raises ReportError: a DTD, malformed or truncated XML, a missing or invalid field.
     """
+    pending = iter(chunks)
+    head: list[bytes] = []
+    size = 0
+    for chunk in pending:
+        head.append(chunk)
+        size += len(chunk)
+        if size > WHOLE_REPORT_BYTES:
+            return _parse_streamed(itertools.chain(head, pending))
+    return _parse_whole(b"".join(head))
+
+
+def _parse_whole(data: bytes) -> Report:
+    """One report held whole: the prolog checked first, then the tree built by the C parser
+    (what the pull parser does too, without handing each element to Python)."""
+    prolog = _Prolog()
+    try:
+        if not prolog.feed(data):
+            prolog.finish()
+            raise ReportError("malformed or truncated XML (no root element)")
+        assert prolog.root is not None
+        namespace, local = prolog.root
+        if local != "feedback":
+            raise ReportError(f"not a DMARC aggregate report (root element <{local}>)")
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        raise _malformed(error) from None
+    except LookupError as error:  # the XML declaration names an encoding Python does not know
+        raise ReportError(f"unsupported encoding ({str(error)[:80]})") from None
+    reader = _Reader(namespace)
+    for child in root:
+        reader.child(child)
+    return reader.report(namespace)
+
+
+def _parse_streamed(chunks: Iterable[bytes]) -> Report:
     prolog: _Prolog | None = _Prolog()
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     reader: _Reader | None = None
@@ -287,8 +360,6 @@ def parse_report(chunks: Iterable[bytes]) -> Report:
 
 def _drain(parser: ET.XMLPullParser[ET.Element], reader: _Reader, silent: int) -> int:
     """Handle the events so far; each child of the root is dropped from it when it ends."""
-    tag = reader.tag
-    record, metadata, policy = tag["record"], tag["report_metadata"], tag["policy_published"]
     depth = reader.depth
     # "start" and "end" events carry elements (typeshed also allows namespace events)
     events: Iterator[tuple[str, ET.Element]] = parser.read_events()  # type: ignore[assignment]
@@ -302,13 +373,7 @@ def _drain(parser: ET.XMLPullParser[ET.Element], reader: _Reader, silent: int) -
         depth -= 1
         if depth != 1:
             continue
-        name = element.tag
-        if name == record:
-            reader.record(element)
-        elif name == metadata:
-            reader.metadata = element
-        elif name == policy:
-            reader.policy = element
+        reader.child(element)
         assert reader.root is not None
         del reader.root[-1]  # the child that just ended: memory holds one child at a time
     reader.depth = depth
