@@ -56,7 +56,11 @@ def stack_form(value: Any) -> Any:
     """Component arguments (snake_case keys) in the stack file's form (camelCase keys).
 
     Safe because a brand or lane block holds no free-form mapping: every key is a field name.
+    Whole floats become ints: the gRPC wire (a protobuf Struct) carries every number as a
+    float, and the schema's integer lists (``dailyLimits``) are strict.
     """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, Mapping):
         return {to_camel(str(key)): stack_form(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
