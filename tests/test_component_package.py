@@ -14,6 +14,7 @@ from typing import Any
 
 import grpc
 import pytest
+import yaml
 from google.protobuf import json_format
 
 from components import tokens
@@ -252,3 +253,21 @@ def test_invalid_arguments_fail_naming_the_component_and_the_field(
         provider.construct(tokens.BRAND, "acme", brand, parent=STACK_URN)
     assert "Brand acme: lanes[1].kind: Input should be" in (caught.value.details() or "")
     assert provider.host.resources() == []
+
+
+def test_construct_of_the_yaml_example_brand_succeeds(provider: RunningProvider) -> None:
+    program = yaml.safe_load((PROJECT_ROOT / "examples" / "yaml" / "Pulumi.yaml").read_text())
+    properties = program["resources"]["acme"]["properties"]
+    properties["smtpPasswords"] = _secret(
+        {"acme/receipts": "pw-example-1", "acme/revenue": "pw-example-2"}
+    )
+    reply = provider.construct(tokens.BRAND, "acme", properties, parent=STACK_URN)
+    state = json_format.MessageToDict(reply.state)
+    assert state["laneFqdns"] == {
+        "receipts": "receipts.acme.example",
+        "revenue": "notify.acme.example",
+    }
+    types = [r.type for r in provider.host.resources()]
+    assert types.count(tokens.SENDING_LANE) == 2
+    assert types.count(tokens.DNS_RECORD) > 8
+    assert provider.host.warnings() == []
