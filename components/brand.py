@@ -9,7 +9,7 @@ No ``from __future__ import annotations``: the component package infers its sche
 annotations at run time.
 """
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_cloudflare as cloudflare
@@ -60,11 +60,11 @@ _BRAND_KEYS = ("name", "domain", "zone_id", "cloudflare", "customerio", "dmarc",
 class Brand(pulumi.ComponentResource):
     """A brand's lanes (``SendingLane`` children) and its brand-wide DNS records."""
 
-    domain: pulumi.Output[str]
-    zone_id: pulumi.Output[str]
-    published_records: pulumi.Output[list[RecordOutput]]
+    domain: str
+    zone_id: str
+    published_records: list[RecordOutput]
     """The brand-wide records (the lanes' own are on each lane)."""
-    lane_fqdns: pulumi.Output[dict[str, str]]
+    lane_fqdns: dict[str, str]
     """Lane name → the lane's FQDN."""
 
     def __init__(
@@ -133,10 +133,11 @@ class Brand(pulumi.ComponentResource):
                 ),
             )
 
-        self.domain = pulumi.Output.from_input(plan.domain)
-        self.zone_id = pulumi.Output.from_input(plan.zone_id)
-        self.published_records = pulumi.Output.from_input(records)  # type: ignore[arg-type]
-        self.lane_fqdns = pulumi.Output.from_input({lane.name: lane.fqdn for lane in plan.lanes})
+        # Known when the brand is built: plain values, not Outputs.
+        self.domain = plan.domain
+        self.zone_id = plan.zone_id
+        self.published_records = cast(list[RecordOutput], records)
+        self.lane_fqdns = {lane.name: lane.fqdn for lane in plan.lanes}
         self.register_outputs(properties)
 
 

@@ -26,16 +26,14 @@ def _entries(secret_map: Any) -> dict[str, Any]:
 
 
 def lane_password(secret_map: pulumi.Input[Any], lane_key: str) -> pulumi.Output[str]:
-    """*lane_key*'s password from the secret map: a secret Output (of None when it has none)."""
+    """*lane_key*'s password from the map (None when it has none); as secret as the map is,
+    and ``SmtpCredential`` makes it secret in any case."""
 
     def pick(entries: Any) -> str | None:
         value = _entries(entries).get(lane_key)
         return None if value is None else str(value)
 
-    return cast(
-        "pulumi.Output[str]",
-        pulumi.Output.secret(pulumi.Output.from_input(secret_map).apply(pick)),
-    )
+    return cast("pulumi.Output[str]", pulumi.Output.from_input(secret_map).apply(pick))
 
 
 def password_keys(secret_map: pulumi.Output[Any] | None) -> pulumi.Output[frozenset[str]]:

@@ -10,7 +10,7 @@ annotations at run time.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_cloudflare as cloudflare
@@ -49,14 +49,14 @@ class SendingLaneArgs(TypedDict):
 class SendingLane(pulumi.ComponentResource):
     """A sending lane: its records (``<brand>-<lane>-<purpose>…``) and SMTP credential."""
 
-    kind: pulumi.Output[str]
-    fqdn: pulumi.Output[str]
-    provider: pulumi.Output[str]
-    categories: pulumi.Output[list[str]]
-    message_types: pulumi.Output[list[str]]
+    kind: str
+    fqdn: str
+    provider: str
+    categories: list[str]
+    message_types: list[str]
     """Customer.io message types routed through the lane."""
-    published_records: pulumi.Output[list[RecordOutput]]
-    smtp_settings: pulumi.Output[SmtpArgs]
+    published_records: list[RecordOutput]
+    smtp_settings: SmtpArgs
     """Host, port, TLS mode and user name Customer.io connects with."""
     smtp_password: pulumi.Output[str] | None
     """The SMTP password, a secret; absent when none is configured."""
@@ -130,13 +130,14 @@ class SendingLane(pulumi.ComponentResource):
         )
         warn_if_missing(lane.key, password, self)
 
-        self.kind = pulumi.Output.from_input(str(lane.kind))
-        self.fqdn = pulumi.Output.from_input(lane.fqdn)
-        self.provider = pulumi.Output.from_input(lane.provider)
-        self.categories = pulumi.Output.from_input(list(lane.categories))
-        self.message_types = pulumi.Output.from_input([str(m) for m in lane.message_types])
-        self.published_records = pulumi.Output.from_input(records)  # type: ignore[arg-type]
-        self.smtp_settings = pulumi.Output.from_input(smtp.to_json())  # type: ignore[arg-type]
+        # Known when the lane is built: plain values, not Outputs.
+        self.kind = str(lane.kind)
+        self.fqdn = lane.fqdn
+        self.provider = lane.provider
+        self.categories = list(lane.categories)
+        self.message_types = [str(m) for m in lane.message_types]
+        self.published_records = cast(list[RecordOutput], records)
+        self.smtp_settings = cast(SmtpArgs, smtp.to_json())
         self.smtp_password = self.credential.password
         self.register_outputs(properties)
 

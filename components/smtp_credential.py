@@ -8,7 +8,7 @@ No ``from __future__ import annotations``: the component package infers its sche
 annotations at run time.
 """
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 
@@ -36,11 +36,11 @@ def _is_set(password: object) -> bool:
 class SmtpCredential(pulumi.ComponentResource):
     """SMTP connection settings of one lane, with its password as a secret output."""
 
-    host: pulumi.Output[str]
-    port: pulumi.Output[int]
-    tls: pulumi.Output[str]
-    username: pulumi.Output[str | None]
-    password_secret: pulumi.Output[str]
+    host: str
+    port: int
+    tls: str
+    username: str | None
+    password_secret: str
     has_password: pulumi.Output[bool]
     """Whether a password is configured (not secret: only the password itself is)."""
     password: pulumi.Output[str] | None
@@ -65,11 +65,13 @@ class SmtpCredential(pulumi.ComponentResource):
             tokens.CREDENTIAL_HAS_PASSWORD: has_password,
         }
         super().__init__(tokens.SMTP_CREDENTIAL, name, properties, opts)
-        self.host = pulumi.Output.from_input(args["host"])
-        self.port = pulumi.Output.from_input(args["port"])
-        self.tls = pulumi.Output.from_input(args["tls"])
-        self.username = pulumi.Output.from_input(args.get("username"))
-        self.password_secret = pulumi.Output.from_input(args["password_secret"])
+        # Known when the lane is built: plain values, not Outputs.
+        self.host = str(args["host"])
+        self.port = int(cast(int, args["port"]))
+        self.tls = str(args["tls"])
+        username = args.get("username")
+        self.username = None if username is None else str(username)
+        self.password_secret = str(args["password_secret"])
         self.has_password = has_password
         self.password = None if password is None else pulumi.Output.secret(password)
         outputs = dict(properties)

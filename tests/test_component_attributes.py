@@ -79,7 +79,7 @@ def test_lane_and_credential_attributes_are_the_plan_values() -> None:
         credential.tls,
         credential.username,
         credential.has_password,
-        component.published_records.apply(lambda records: [r["name"] for r in records]),
+        [r["name"] for r in component.published_records],
     ]
     assert credential.password is not None
     assert component.smtp_password is credential.password
