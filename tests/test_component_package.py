@@ -9,6 +9,7 @@ with what the Python program registers for the same config under Pulumi's mock r
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,8 @@ import grpc
 import pytest
 import yaml
 from google.protobuf import json_format
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from components import tokens
 from sendlanes.config.schema import (
@@ -271,3 +274,22 @@ def test_construct_of_the_yaml_example_brand_succeeds(provider: RunningProvider)
     assert types.count(tokens.SENDING_LANE) == 2
     assert types.count(tokens.DNS_RECORD) > 8
     assert provider.host.warnings() == []
+
+
+def test_the_package_requirements_cover_the_projects_dependencies() -> None:
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    needed = [
+        *project["project"]["dependencies"],
+        *(
+            r
+            for r in project["project"]["optional-dependencies"]["pulumi"]
+            if not r.startswith("pulumi-policy")
+        ),
+    ]
+    lines = (PROVIDER_DIR / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    listed = {
+        canonicalize_name(Requirement(line.split("#")[0]).name)
+        for line in lines
+        if line.strip() and not line.startswith("#")
+    }
+    assert {canonicalize_name(Requirement(r).name) for r in needed} <= listed
