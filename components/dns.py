@@ -16,28 +16,54 @@ from sendlanes.lanes.records import RecordType, wire_content
 from sendlanes.plan.naming import NamedRecord
 
 
-def dns_record_args(
+def dns_record(
+    resource_name: str,
     named: NamedRecord,
-    zone_id: str,
+    zone_id: pulumi.Input[str],
     parent: pulumi.Resource,
     aliases: Sequence[pulumi.Alias] = (),
-) -> tuple[str, cloudflare.DnsRecordArgs, pulumi.ResourceOptions]:
-    """How to register *named* as a child of *parent* (aliases keep its URN across lane
-    renames): ``cloudflare.DnsRecord(*dns_record_args(...))``.
-
-    Arguments rather than the resource: the SDK records the Python stack of every
-    registration, and a helper that constructed the record would add a frame to each.
-    """
+    provider: cloudflare.Provider | None = None,
+) -> cloudflare.DnsRecord:
+    """*named*'s record as a child of *parent* (aliases keep its URN across lane renames);
+    through *provider*, else the one *parent* passes down, else the default provider."""
     record = named.record
-    args = cloudflare.DnsRecordArgs(
-        zone_id=zone_id,
-        name=record.name,
-        type=str(record.type),
-        content=wire_content(record),
-        ttl=record.ttl,
-        proxied=False,
-        comment=named.comment,
-        priority=record.priority if record.type is RecordType.MX else None,
+    return cloudflare.DnsRecord(
+        resource_name,
+        cloudflare.DnsRecordArgs(
+            zone_id=zone_id,
+            name=record.name,
+            type=str(record.type),
+            content=wire_content(record),
+            ttl=record.ttl,
+            proxied=False,
+            comment=named.comment,
+            priority=record.priority if record.type is RecordType.MX else None,
+        ),
+        pulumi.ResourceOptions(parent=parent, aliases=list(aliases) or None, provider=provider),
     )
-    options = pulumi.ResourceOptions(parent=parent, aliases=list(aliases) or None)
-    return named.resource_name, args, options
+
+
+def child_name(name: str, default_parent: str, default_child: str) -> str:
+    """A child's name under a parent named *name*: the parent's default name swapped for it.
+
+    With the default parent name (what the bundled program uses) this is the child's
+    default name, so existing stacks keep their URNs.
+    """
+    return name + default_child.removeprefix(default_parent)
+
+
+def record_output(resource_name: str, named: NamedRecord) -> dict[str, object]:
+    """One entry of a component's ``records`` output (``RecordOutput``, with its wire keys:
+    the component provider passes lists through as they are)."""
+    record = named.record
+    entry: dict[str, object] = {
+        "resourceName": resource_name,
+        "name": record.name,
+        "type": str(record.type),
+        "content": record.content,
+        "ttl": record.ttl,
+        "purpose": str(record.purpose),
+    }
+    if record.priority is not None:
+        entry["priority"] = record.priority
+    return entry

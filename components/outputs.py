@@ -1,16 +1,13 @@
-"""The stack outputs, built from the plan (plain data) and the per-lane password secrets.
+"""The stack outputs built from the plan (plain data).
 
 ``lanes`` stays readable because it holds no secret (one secret inside would make the whole
-output secret); the passwords are a separate output, ``smtpPasswords``.
+output secret); the passwords are a separate output, ``smtpPasswords`` (components.passwords).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-import pulumi
-
 from components import tokens
+from sendlanes.customerio.allowlist import egress_addresses, embedded_list
 from sendlanes.customerio.handoff import password_config_path
 from sendlanes.plan.model import Plan
 
@@ -35,27 +32,8 @@ def lanes_output(plan: Plan) -> dict[str, dict[str, object]]:
     return lanes
 
 
-def passwords_output(
-    plan: Plan,
-    passwords: Mapping[str, pulumi.Output[str | None]],
-    listed: frozenset[str] | None,
-) -> dict[str, pulumi.Output[str | None]]:
-    """``brand/lane`` → password (secret), for the lanes that have one.
-
-    With *listed* unknown (None), every lane whose password Output exists is exported; a lane
-    without a value then shows ``null``.
-    """
-    return {
-        lane.key: passwords[lane.key]
-        for lane in plan.lanes()
-        if lane.key in passwords and (listed is None or lane.key in listed)
-    }
-
-
 def allowlist_output(plan: Plan) -> dict[str, dict[str, object]]:
     """Customer.io's egress addresses for each region the stack's brands use."""
-    from sendlanes.customerio.allowlist import egress_addresses, embedded_list
-
     regions: dict[str, list[str]] = {}
     for brand in plan.brands:
         regions.setdefault(brand.region, []).append(brand.name)

@@ -1,77 +1,108 @@
-"""SMTP passwords: per-lane secret Outputs from the ``sendlanes:smtpPasswords`` secret map.
+"""SMTP passwords: secret Outputs derived from the ``sendlanes:smtpPasswords`` secret map.
 
-The map is read only with ``Config.get_secret_object`` (an Output marked secret); each lane's
-password is derived from it with ``apply``, which keeps it secret. Which lanes *have* a password
-is read from the key names in the stack file (the values there are ciphertext and are never
-read), the same way ``sendlanes plan`` learns it.
+The map is read only with ``Config.get_secret_object`` (an Output marked secret), wherever its
+values come from: the stack file, ``stackConfigDir``, or a Pulumi ESC environment's
+``pulumiConfig``. Which lanes *have* a password is derived from that Output too (its keys are
+no secret, so they are unsecreted); the stack file is never read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
+import dataclasses
+from collections.abc import Iterable
+from typing import Any, cast
 
 import pulumi
 
 from components import tokens
-from sendlanes.config.inputfile import read_input
-from sendlanes.config.yamlpos import YamlSyntaxError, load_with_positions
 from sendlanes.customerio.handoff import set_password_command
-from sendlanes.errors import UsageError
 from sendlanes.plan.model import Plan
 
-_CONFIG_KEY = f"{tokens.CONFIG_NAMESPACE}:{tokens.CONFIG_SMTP_PASSWORDS}"
+CONFIG_KEY = f"{tokens.CONFIG_NAMESPACE}:{tokens.CONFIG_SMTP_PASSWORDS}"
 
 
-def password_keys_in(stack_file: Path) -> frozenset[str] | None:
-    """Lane keys listed under ``sendlanes:smtpPasswords`` in *stack_file*.
-
-    None when the file cannot be read or has no such map (the values may then come from
-    elsewhere, such as a Pulumi ESC environment, and which lanes have one is unknown).
-    """
-    try:
-        # The bounded loader: an alias bomb in the file must not hang the program.
-        document, _ = load_with_positions(read_input(stack_file, "stack config"))
-    except (UsageError, YamlSyntaxError):
-        return None
-    config = document.get("config") if isinstance(document, dict) else None
-    secrets = config.get(_CONFIG_KEY) if isinstance(config, dict) else None
-    if not isinstance(secrets, dict):
-        return None
-    return frozenset(str(key) for key in secrets)
+def _entries(secret_map: Any) -> dict[str, Any]:
+    return secret_map if isinstance(secret_map, dict) else {}
 
 
-def _password_of(lane_key: str) -> Any:
-    def pick(secret_map: Any) -> str | None:
-        value = secret_map.get(lane_key) if isinstance(secret_map, dict) else None
+def lane_password(secret_map: pulumi.Input[Any], lane_key: str) -> pulumi.Output[str]:
+    """*lane_key*'s password from the map (None when it has none); as secret as the map is,
+    and ``SmtpCredential`` makes it secret in any case."""
+
+    def pick(entries: Any) -> str | None:
+        value = _entries(entries).get(lane_key)
         return None if value is None else str(value)
 
-    return pick
+    return cast("pulumi.Output[str]", pulumi.Output.from_input(secret_map).apply(pick))
 
 
-def lane_passwords(
-    secret_map: pulumi.Output[Any] | None, lane_keys: Iterable[str]
-) -> dict[str, pulumi.Output[str | None]]:
-    """Lane key → that lane's password, a secret Output (the map's secretness carries over)."""
+def password_keys(secret_map: pulumi.Output[Any] | None) -> pulumi.Output[frozenset[str]]:
+    """The lane keys the secret map holds a password for (not secret: keys only)."""
     if secret_map is None:
-        return {}
-    return {key: pulumi.Output.secret(secret_map.apply(_password_of(key))) for key in lane_keys}
+        return pulumi.Output.from_input(frozenset())
+    keys = secret_map.apply(
+        lambda entries: frozenset(k for k, v in _entries(entries).items() if v is not None)
+    )
+    return pulumi.Output.unsecret(keys)
+
+
+def passwords_output(
+    secret_map: pulumi.Output[Any] | None, lane_keys: Iterable[str]
+) -> pulumi.Output[dict[str, str]]:
+    """``brand/lane`` → password for the lanes that have one, as one secret Output."""
+    wanted = tuple(lane_keys)
+    if secret_map is None:
+        return pulumi.Output.from_input({})
+
+    def pick(entries: Any) -> dict[str, str]:
+        found = _entries(entries)
+        return {key: str(found[key]) for key in wanted if found.get(key) is not None}
+
+    return pulumi.Output.secret(secret_map.apply(pick))
 
 
 def missing_password_warning(lane_key: str) -> str:
     return (
-        f"lane {lane_key} has no SMTP password in {_CONFIG_KEY}; Customer.io cannot log in "
+        f"lane {lane_key} has no SMTP password in {CONFIG_KEY}; Customer.io cannot log in "
         f"until you store it: {set_password_command(lane_key)}"
     )
 
 
-def warn_missing_passwords(
-    plan: Plan, listed: frozenset[str] | None, lanes: Mapping[str, pulumi.Resource]
+def warn_if_missing(
+    lane_key: str, password: pulumi.Input[str] | None, resource: pulumi.Resource
 ) -> None:
-    """One warning per lane without a password (never an error: DNS can go out first)."""
-    if listed is None:
-        return
-    for lane in plan.lanes():
-        if lane.key not in listed:
-            pulumi.log.warn(missing_password_warning(lane.key), resource=lanes.get(lane.key))
+    """One warning when the lane has no password (never an error: DNS can go out first)."""
+
+    def warn(value: object) -> None:
+        if value is None:
+            pulumi.log.warn(missing_password_warning(lane_key), resource=resource)
+
+    if password is None:
+        warn(None)
+    else:
+        pulumi.Output.from_input(cast(Any, password)).apply(warn)
+
+
+def warn_unknown_keys(keys: pulumi.Output[frozenset[str]], lane_keys: Iterable[str]) -> None:
+    """A warning per secret-map key that names no lane (a typo, or a removed lane)."""
+    known = frozenset(lane_keys)
+
+    def warn(found: frozenset[str]) -> None:
+        for key in sorted(found - known):
+            pulumi.log.warn(f"{CONFIG_KEY} has a password for {key!r}, which is no lane")
+
+    keys.apply(warn)
+
+
+def with_passwords(plan: Plan, keys: frozenset[str]) -> Plan:
+    """*plan* with each lane's ``has_password`` taken from *keys*."""
+    brands = tuple(
+        dataclasses.replace(
+            brand,
+            lanes=tuple(
+                dataclasses.replace(lane, has_password=lane.key in keys) for lane in brand.lanes
+            ),
+        )
+        for brand in plan.brands
+    )
+    return dataclasses.replace(plan, brands=brands)

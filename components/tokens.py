@@ -21,6 +21,8 @@ SMTP_CREDENTIAL: Final = "sendlanes:index:SmtpCredential"
 """A lane's SMTP connection settings; the password only as a secret output."""
 DNS_RECORD: Final = "cloudflare:index/dnsRecord:DnsRecord"
 """pulumi-cloudflare v6 ``DnsRecord``."""
+CLOUDFLARE_PROVIDER: Final = "pulumi:providers:cloudflare"
+"""An explicit ``cloudflare.Provider`` (one per brand with a ``cloudflare`` block)."""
 STACK: Final = "pulumi:pulumi:Stack"
 
 # -- Brand inputs and outputs ----------------------------------------------------------------
@@ -29,6 +31,8 @@ BRAND_NAME: Final = "brand"
 BRAND_DOMAIN: Final = "domain"
 BRAND_ZONE_ID: Final = "zoneId"
 BRAND_CUSTOMERIO_REGION: Final = "customerioRegion"
+BRAND_CLOUDFLARE_ACCOUNT_ID: Final = "cloudflareAccountId"
+"""Only for a brand with a ``cloudflare`` block (its records use a provider of their own)."""
 BRAND_RECORDS: Final = "records"
 """List of ``{resourceName, name, type, purpose}``: what each brand-wide child record is for."""
 

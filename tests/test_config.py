@@ -355,3 +355,23 @@ def test_mutating_any_bundled_value_never_raises_a_traceback(data: st.DataObject
         parse_stack_config(yaml.safe_dump(document))
     except UsageError as error:
         assert error.lines()
+
+
+def test_brand_cloudflare_block_names_the_account_and_the_token_config_key() -> None:
+    document = bundled_config()
+    brands(document)[0]["cloudflare"] = {
+        "accountId": "f" * 32,
+        "apiTokenKey": "sendlanes:cloudflareTokens.acme",
+    }
+    config = parse_stack_config(yaml.safe_dump(document, sort_keys=False), "Pulumi.test.yaml")
+    block = config.brands[0].cloudflare
+    assert block is not None
+    assert (block.account_id, block.api_token_key) == ("f" * 32, "sendlanes:cloudflareTokens.acme")
+    assert parse_stack_config(yaml.safe_dump(bundled_config())).brands[0].cloudflare is None
+
+
+def test_brand_cloudflare_block_needs_a_namespaced_token_key() -> None:
+    document = bundled_config()
+    brands(document)[0]["cloudflare"] = {"accountId": "f" * 32, "apiTokenKey": "apiToken"}
+    (problem,) = problems_of(document)
+    assert "brands[0].cloudflare.apiTokenKey" in problem

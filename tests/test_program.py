@@ -51,11 +51,18 @@ def _prod_document() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ProgramRun]:
     root = tmp_path_factory.mktemp("stacks")
-    with_passwords = _prod_document()
-    with_passwords["config"]["sendlanes:smtpPasswords"] = {
-        key: {"secure": "v1:AAAAbm90IHRoZSByZWFsIGNpcGhlcnRleHQ="} for key in PASSWORDS
-    }
-    passwords_dir = _stack_dir(root / "passwords", with_passwords)
+    # Passwords only in the engine's config (as from an ESC environment or stackConfigDir):
+    # the working directory holds no stack file at all.
+    no_stack_file = root / "no-stack-file"
+    no_stack_file.mkdir()
+    prod = _prod_document()["config"]
+    with_passwords = ProgramRequest(
+        ProgramConfig.from_values(
+            prod["sendlanes:brands"],
+            passwords={**PASSWORDS, "acme/gone": "pw-Gone-0000"},
+        ),
+        work_dir=no_stack_file,
+    )
     broken = _prod_document()
     lanes = broken["config"]["sendlanes:brands"][0]["lanes"]
     lanes[0]["smtp"]["port"] = "submission"
@@ -77,14 +84,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ProgramRun]:
 
     batch = [
         request(PROJECT_ROOT),
-        request(passwords_dir, PASSWORDS),
+        with_passwords,
         request(broken_dir),
         request(no_brands_dir),
         request(bad_date_dir),
     ]
     with ThreadPoolExecutor(2) as pool:
         # The repeat runs in its own interpreter: another hash seed, a cold import state.
-        repeat = pool.submit(run_program, request(passwords_dir, PASSWORDS))
+        repeat = pool.submit(run_program, with_passwords)
         prod, passwords, broken_run, no_brands_run, bad_date_run = run_programs(batch)
         return {
             "prod": prod,
@@ -193,16 +200,24 @@ def test_every_password_output_is_secret(runs: dict[str, ProgramRun]) -> None:
     run = runs["passwords"]
     assert run.error is None, run.traceback or run.error
     passwords = run.outputs[tokens.OUTPUT_SMTP_PASSWORDS]
-    assert set(passwords) == set(PASSWORDS)
-    for key, value in passwords.items():
-        assert isinstance(value, Secret), key
-        assert value.value == PASSWORDS[key]
+    # One secret holding the lanes that have a password (found from the secret map itself).
+    assert isinstance(passwords, Secret)
+    assert passwords.value == PASSWORDS
     credentials = {r.name: r for r in run.of_type(tokens.SMTP_CREDENTIAL)}
     for name in ("acme-receipts-smtp", "acme-revenue-smtp"):
         outputs = credentials[name].outputs
         assert outputs is not None
         assert isinstance(outputs[tokens.CREDENTIAL_PASSWORD], Secret)
-    assert tokens.CREDENTIAL_PASSWORD not in (credentials["acme-promos-smtp"].outputs or {})
+    promos = credentials["acme-promos-smtp"].outputs or {}
+    assert promos.get(tokens.CREDENTIAL_PASSWORD) in (None, Secret(None))
+    has_password = {
+        name: r.inputs[tokens.CREDENTIAL_HAS_PASSWORD] for name, r in credentials.items()
+    }
+    assert has_password == {
+        "acme-receipts-smtp": True,
+        "acme-revenue-smtp": True,
+        "acme-promos-smtp": False,
+    }
 
 
 def test_plaintext_passwords_appear_in_no_plain_output_and_no_resource_input(
@@ -256,11 +271,12 @@ def test_customerio_and_allowlist_outputs_name_each_brand(runs: dict[str, Progra
 def test_lanes_without_password_get_a_warning_naming_the_command(
     runs: dict[str, ProgramRun],
 ) -> None:
-    assert runs["passwords"].warnings() == (
+    assert sorted(runs["passwords"].warnings()) == [
         "lane acme/promos has no SMTP password in sendlanes:smtpPasswords; Customer.io cannot "
         "log in until you store it: pulumi config set --path --secret "
         "'sendlanes:smtpPasswords.acme/promos'",
-    )
+        "sendlanes:smtpPasswords has a password for 'acme/gone', which is no lane",
+    ]
     assert len(runs["prod"].warnings()) == 3
     assert runs["prod"].outputs[tokens.OUTPUT_SMTP_PASSWORDS] == {}
 

@@ -134,33 +134,81 @@ def _uses(path: Path) -> list[str]:
     ]
 
 
+def _step_using(path: Path, job: str, action: str) -> dict[str, Any]:
+    (step,) = [
+        step
+        for step in _load(path)["jobs"][job]["steps"]
+        if str(step.get("uses", "")).startswith(f"{action}@")
+    ]
+    return step
+
+
+def _step_index(path: Path, job: str, step: dict[str, Any]) -> int:
+    steps: list[dict[str, Any]] = _load(path)["jobs"][job]["steps"]
+    return steps.index(step)
+
+
 def test_pull_requests_lint_to_sarif_upload_it_and_preview_with_the_pack() -> None:
     document = _load(PULL_REQUEST)
     assert list(document[True]) == ["pull_request"]  # YAML 1.1 reads the `on` key as True
     runs = _runs(PULL_REQUEST)
     assert re.search(r"sendlanes lint .*--format sarif > sendlanes\.sarif", runs)
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in _uses(PULL_REQUEST))
-    assert re.search(r"pulumi preview .*--policy-pack policies", runs)
     lint_job = document["jobs"]["lint"]
     assert lint_job["permissions"]["security-events"] == "write"
+    preview = _step_using(PULL_REQUEST, "preview", "pulumi/actions")
+    assert preview["with"]["command"] == "preview"
+    assert preview["with"]["comment-on-pr"] is True
+    assert preview["with"]["policyPacks"] == "policies"
+    assert "policy-config.json" in preview["with"]["policyPackConfigs"]
+    assert document["jobs"]["preview"]["permissions"]["pull-requests"] == "write"
+    assert "pulumi preview" not in runs  # the action runs it, not a shell step
 
 
-def test_merges_to_main_deploy_with_the_pack_then_verify() -> None:
+def test_merges_to_main_refresh_and_deploy_with_the_pack_then_verify() -> None:
     document = _load(DEPLOY)
     assert document[True]["push"]["branches"] == ["main"]
-    runs = _runs(DEPLOY)
-    up = runs.index("pulumi up --yes")
-    assert "--policy-pack policies" in runs[up : runs.index("\n", up)]
-    assert runs.index("sendlanes verify") > up
+    up = _step_using(DEPLOY, "deploy", "pulumi/actions")
+    assert up["with"]["command"] == "up"
+    assert up["with"]["refresh"] is True
+    assert up["with"]["policyPacks"] == "policies"
+    steps = document["jobs"]["deploy"]["steps"]
+    verify = next(i for i, s in enumerate(steps) if "sendlanes verify" in s.get("run", ""))
+    assert verify > _step_index(DEPLOY, "deploy", up)
+    assert "pulumi up" not in _runs(DEPLOY)
     assert document["concurrency"]["cancel-in-progress"] is False
 
 
+@pytest.mark.parametrize(
+    ("path", "job"), [(PULL_REQUEST, "preview"), (DEPLOY, "deploy")], ids=["pr", "deploy"]
+)
+def test_pulumi_cloud_login_is_oidc_with_the_token_as_fallback_and_stacks_are_org_slash_stack(
+    path: Path, job: str
+) -> None:
+    document = _load(path)
+    assert document["jobs"][job]["permissions"]["id-token"] == "write"
+    auth = _step_using(path, job, "pulumi/auth-actions")
+    assert auth["if"] == "env.PULUMI_AUTH == 'oidc'"
+    assert auth["with"]["organization"] == "${{ env.PULUMI_ORG }}"
+    assert _step_index(path, job, auth) < _step_index(
+        path, job, _step_using(path, job, "pulumi/actions")
+    )
+    pulumi_step = _step_using(path, job, "pulumi/actions")
+    assert pulumi_step["env"]["PULUMI_ACCESS_TOKEN"] == (
+        "${{ steps.pulumi-auth.outputs.pulumi-access-token || secrets.PULUMI_ACCESS_TOKEN }}"
+    )
+    assert pulumi_step["with"]["stack-name"] == "${{ env.PULUMI_ORG }}/${{ env.SENDLANES_STACK }}"
+    assert document["env"]["PULUMI_AUTH"] == "oidc"
+
+
 @pytest.mark.parametrize("path", [PULL_REQUEST, DEPLOY], ids=lambda p: p.name)
-def test_credentials_come_only_from_the_secret_store(path: Path) -> None:
+def test_credentials_come_only_from_the_secret_store_or_oidc(path: Path) -> None:
     text = path.read_text()
-    for name in ("PULUMI_ACCESS_TOKEN", "CLOUDFLARE_API_TOKEN"):
-        assignments = re.findall(rf"^\s*{name}:\s*(.+)$", text, flags=re.M)
-        assert assignments, name
-        assert all(value.strip() == f"${{{{ secrets.{name} }}}}" for value in assignments)
+    tokens = re.findall(r"^\s*PULUMI_ACCESS_TOKEN:\s*(.+)$", text, flags=re.M)
+    assert tokens == [
+        "${{ steps.pulumi-auth.outputs.pulumi-access-token || secrets.PULUMI_ACCESS_TOKEN }}"
+    ]
+    cloudflare = re.findall(r"^\s*CLOUDFLARE_API_TOKEN:\s*(.+)$", text, flags=re.M)
+    assert cloudflare == ["${{ secrets.CLOUDFLARE_API_TOKEN }}"]
     assert _load(path)["permissions"] == {"contents": "read"}
     assert "Zone → DNS → Edit" in text and "Specific zone" in text

@@ -32,6 +32,7 @@ from sendlanes.providers import PROVIDERS
 
 __all__ = [
     "BrandConfig",
+    "CloudflareBrand",
     "CustomerioBrand",
     "CustomerioLane",
     "DmarcConfig",
@@ -236,10 +237,27 @@ else:
     LaneConfig = create_model("LaneConfig", __base__=_LaneBase, **_PROVIDER_FIELDS)
 
 
+_CONFIG_KEY = re.compile(r"^[A-Za-z0-9_.-]+:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_/-]+)*$")
+
+
+class CloudflareBrand(ConfigModel):
+    """The Cloudflare account of a brand's zone and where its API token is configured.
+
+    With this block the brand's records go through a provider of their own; without it,
+    through the default ``cloudflare`` provider (``cloudflare:apiToken``).
+    """
+
+    account_id: ZoneId
+    #: the Pulumi config key holding the token, ``namespace:key`` with an optional
+    #: ``.path`` into an object value (an ESC environment's ``pulumiConfig`` sets it)
+    api_token_key: Annotated[str, Field(pattern=_CONFIG_KEY.pattern)]
+
+
 class BrandConfig(ConfigModel):
     name: Name
     domain: Domain
     zone_id: ZoneId
+    cloudflare: CloudflareBrand | None = None
     customerio: CustomerioBrand = CustomerioBrand()
     dmarc: DmarcConfig | None = None
     ttl: Ttl = 3600

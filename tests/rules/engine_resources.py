@@ -91,7 +91,9 @@ def _brand(brand: BrandPlan, intents: Mapping[str, str]) -> list[FakeResource]:
         lane_resource = FakeResource(
             tokens.SENDING_LANE,
             # The component's own property builder, so these fakes cannot drift from it.
-            lane_properties(lane, brand.domain, lnames, intents),
+            lane_properties(
+                lane, brand.domain, lnames, [n.resource_name for n in lnames.records], intents
+            ),
             _urn(lane_types, lnames.component),
             lnames.component,
             component,

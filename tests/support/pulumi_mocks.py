@@ -35,7 +35,8 @@ API::
       ``google.protobuf.json_format.ParseDict(r.wire_inputs, Struct())`` rebuilds it),
       outputs / wire_outputs (what a component passed to register_outputs), aliases (alias
       specs as dicts: name, type, parentUrn, noParent, ...), dependencies,
-      property_dependencies, delete_before_replace, protect, replace_on_changes.
+      property_dependencies, delete_before_replace, protect, replace_on_changes, provider (the
+      explicit provider reference, "" for the default provider).
 
     Secret(value) wraps secrets; reveal(x) unwraps recursively; contains_text(x, text) searches
     plain and secret parts alike; secret_free_text(x) is x as JSON with secrets left out.
@@ -140,6 +141,8 @@ class RegisteredResource:
     delete_before_replace: bool
     protect: bool
     replace_on_changes: tuple[str, ...]
+    #: the explicit provider reference (``<provider urn>::<id>``), "" for the default one
+    provider: str = ""
 
     def identity(self) -> tuple[str, str, str, str]:
         """(type, name, parent, inputs as canonical JSON): what a second run must repeat."""
@@ -319,6 +322,7 @@ def _program_run(result: dict[str, Any]) -> ProgramRun:
                 delete_before_replace=item["delete_before_replace"],
                 protect=item["protect"],
                 replace_on_changes=tuple(item["replace_on_changes"]),
+                provider=item["provider"],
             )
         )
     stack_outputs = outputs_by_urn.get(result["stack_urn"], {})
@@ -393,6 +397,7 @@ def _child_main(request_path: str, result_path: str) -> None:
                         "delete_before_replace": bool(request.deleteBeforeReplace),
                         "protect": bool(request.protect),
                         "replace_on_changes": list(request.replaceOnChanges),
+                        "provider": request.provider,
                     }
                 )
             return super().RegisterResource(request)
