@@ -33,7 +33,14 @@ def lane_password(secret_map: pulumi.Input[Any], lane_key: str) -> pulumi.Output
         value = _entries(entries).get(lane_key)
         return None if value is None else str(value)
 
-    return cast("pulumi.Output[str]", pulumi.Output.from_input(secret_map).apply(pick))
+    # Output.from_input on an Output walks its whole value again (to lift nested Outputs):
+    # once per lane, that made the program quadratic in the number of lanes.
+    source = (
+        secret_map
+        if isinstance(secret_map, pulumi.Output)
+        else pulumi.Output.from_input(secret_map)
+    )
+    return cast("pulumi.Output[str]", source.apply(pick))
 
 
 def password_keys(secret_map: pulumi.Output[Any] | None) -> pulumi.Output[frozenset[str]]:
