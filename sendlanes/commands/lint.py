@@ -16,7 +16,6 @@ from sendlanes.commands._options import (
     add_format_option,
     add_source_options,
     emit_json,
-    load_stack,
     output_format,
     stack_file,
 )
@@ -24,6 +23,7 @@ from sendlanes.errors import EXIT_FINDINGS, EXIT_OK
 from sendlanes.output.terminal import render_table
 
 if TYPE_CHECKING:
+    from sendlanes.output.sarif import FindingLocator
     from sendlanes.rules.model import Finding
     from sendlanes.rules.policy_config import PolicyConfig
 
@@ -53,6 +53,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here so other commands do not pay for the lane model and the rules.
     from sendlanes.collector import collector_paused
+    from sendlanes.config.load import load_stack_document
+    from sendlanes.output.sarif import FindingLocator
     from sendlanes.plan.build import build_plan
     from sendlanes.rules.facts import facts_from_plan
     from sendlanes.rules.model import Level
@@ -69,14 +71,15 @@ def run(args: argparse.Namespace) -> int:
     # re-scan it (a third of the run time for a 3,000-lane stack), and it is frozen before the
     # collector resumes.
     with collector_paused(settle=True):
-        config = load_stack(args)
-        findings = evaluate(facts_from_plan(build_plan(config)), policy)
         path = stack_file(args)
+        config, document, positions = load_stack_document(path)
+        findings = evaluate(facts_from_plan(build_plan(config)), policy)
+        locator = FindingLocator.for_document(document, positions)
         chosen = output_format(args)
         if chosen == "sarif":
-            emit_json(_sarif(findings, policy, path))
+            emit_json(_sarif(findings, policy, path, locator))
         else:
-            where = _locations(findings, path)
+            where = _locations(findings, path, locator)
             if chosen == "json":
                 emit_json(findings_document(findings, where))
             else:
@@ -125,11 +128,8 @@ Location = tuple[str | None, int | None]
 """``(file, line)`` of a finding in the stack config; the line is None when unknown."""
 
 
-def _locations(findings: Sequence[Finding], path: Path) -> list[Location]:
+def _locations(findings: Sequence[Finding], path: Path, locator: FindingLocator) -> list[Location]:
     """Where each finding is in the stack config (found as the SARIF output finds it)."""
-    from sendlanes.output.sarif import FindingLocator
-
-    locator = FindingLocator.for_file(path)
     shown = _shown_path(path)
     return [(shown, locator.line_of(finding)) for finding in findings]
 
@@ -154,10 +154,11 @@ def _artifact_uri(path: Path) -> str:
     return Path(relative).as_posix()
 
 
-def _sarif(findings: Sequence[Finding], policy: PolicyConfig, path: Path) -> dict[str, object]:
-    from sendlanes.output.sarif import FindingLocator, sarif_log
+def _sarif(
+    findings: Sequence[Finding], policy: PolicyConfig, path: Path, locator: FindingLocator
+) -> dict[str, object]:
+    from sendlanes.output.sarif import sarif_log
     from sendlanes.rules.registry import RULES
 
-    locator = FindingLocator.for_file(path)
     levels = {rule.id: policy.level_of(rule) for rule in RULES}
     return sarif_log(findings, RULES, levels, _artifact_uri(path), locator.line_of)

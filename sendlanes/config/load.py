@@ -76,8 +76,18 @@ def load_stack_config(path: Path | str) -> StackConfig:
     return parse_stack_config(read_input(path, "stack config"), str(path))
 
 
+def load_stack_document(path: Path | str) -> tuple[StackConfig, Any, Positions]:
+    """Like :func:`load_stack_config`, with the parsed document and its line positions (for
+    output that points at lines, such as lint's)."""
+    return _parse(read_input(path, "stack config"), str(path))
+
+
 def parse_stack_config(text: str, source: str = "<config>") -> StackConfig:
     """Validate the text of a stack file; *source* names it in messages."""
+    return _parse(text, source)[0]
+
+
+def _parse(text: str, source: str) -> tuple[StackConfig, Any, Positions]:
     try:
         document, positions = load_with_positions(text)
     except YamlSyntaxError as error:
@@ -85,7 +95,7 @@ def parse_stack_config(text: str, source: str = "<config>") -> StackConfig:
     report = _Report(source, positions, {})
     data = _extract(document, report)
     report.raise_if_any()
-    return _validate(data, report)
+    return _validate(data, report), document, positions
 
 
 def field_locations(source: str, paths: Iterable[Path_]) -> dict[Path_, str]:

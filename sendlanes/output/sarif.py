@@ -5,11 +5,10 @@ physical location)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from sendlanes import __version__
-from sendlanes.config.yamlpos import Positions, YamlSyntaxError, load_with_positions
+from sendlanes.config.yamlpos import Positions
 from sendlanes.rules.model import Finding, Level, Rule
 
 BRANDS_KEY = "sendlanes:brands"
@@ -96,7 +95,7 @@ def sarif_log(
 
 class FindingLocator:
     """Lines of a stack file that findings point at: the lane's field, else the lane, else the
-    brand. Reads the file once, only when SARIF output asks for lines."""
+    brand. Built from the stack file as the command loaded it (no second read)."""
 
     def __init__(self, positions: Positions, brands: Sequence[Mapping[str, Any]]) -> None:
         self._positions = positions
@@ -113,11 +112,8 @@ class FindingLocator:
                     self._lane_index.setdefault((name, str(lane.get("name"))), n)
 
     @classmethod
-    def for_file(cls, path: Path) -> FindingLocator:
-        try:
-            document, positions = load_with_positions(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, YamlSyntaxError):
-            return cls(Positions(), ())
+    def for_document(cls, document: Any, positions: Positions) -> FindingLocator:
+        """From a stack file already loaded (no second read)."""
         brands: Any = ()
         if isinstance(document, Mapping) and isinstance(document.get("config"), Mapping):
             brands = document["config"].get(BRANDS_KEY, ())
